@@ -1,0 +1,163 @@
+"""Settings from the environment (and `.env`), validated once at start-up (PRODUCT §2).
+
+Every problem is reported as one line naming the variable, so an operator can fix a deployment
+without reading a traceback. Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import phonenumbers
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.contacts import InvalidInput, validate_id_template
+
+SUPPORTED_LANGUAGES = ("en", "ar")
+
+
+class CustomerIdScheme(StrEnum):
+    """How staff identify a customer: by the merchant's ID, or by mobile (ID derived)."""
+
+    ID = "id"
+    MOBILE = "mobile"
+
+
+class ConfigError(Exception):
+    """Configuration is missing or invalid; ``str()`` is the one line shown to the operator."""
+
+
+def _parse_id_list(value: object) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [int(v) for v in value]
+    items = [item.strip() for item in str(value).split(",")]
+    ids = []
+    for item in items:
+        if not item:
+            continue
+        if not item.lstrip("-").isdigit():
+            raise ValueError(f"{item!r} is not a Telegram user ID (digits only)")
+        ids.append(int(item))
+    return ids
+
+
+class Settings(BaseSettings):
+    """All configuration of the bot; names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    gameball_api_key: SecretStr | None = None
+    gameball_secret_key: SecretStr | None = None
+    gameball_base_url: str = "https://api.gameball.co"
+    gameball_sandbox: bool = False
+    gameball_deadline: float = Field(10.0, gt=0, le=120)
+    customer_id_scheme: CustomerIdScheme = CustomerIdScheme.ID
+    customer_id_template: str = "{e164}"
+    default_region: str = "EG"
+    manager_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    data_dir: Path = Path("./data")
+    default_language: Literal["en", "ar"] = "en"
+    conversation_timeout: float = Field(600, gt=0)
+    store_name: str = ""
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    port: int = Field(8080, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("manager_ids", "staff_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> list[int]:
+        return _parse_id_list(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("default_language", "log_format", "customer_id_scheme", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS or not phonenumbers.example_number_for_type(
+            region, phonenumbers.PhoneNumberType.MOBILE
+        ):
+            raise ValueError(f"{value!r} is not an ISO 3166 region phonenumbers knows (e.g. EG)")
+        return region
+
+    @field_validator("customer_id_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            return validate_id_template(value)
+        except InvalidInput as exc:
+            raise ValueError("must contain {e164} or {digits}, e.g. mobile_{digits}") from exc
+
+    @field_validator("telegram_base_url", "gameball_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("store_name")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        return value.strip()[:100]
+
+    @model_validator(mode="after")
+    def _gameball_keys(self) -> Settings:
+        if not self.gameball_sandbox:
+            for name in ("gameball_api_key", "gameball_secret_key"):
+                secret = getattr(self, name)
+                if secret is None or not secret.get_secret_value().strip():
+                    raise ValueError(f"{name.upper()} is required unless GAMEBALL_SANDBOX=true")
+        return self
+
+    @property
+    def token(self) -> str:
+        """The bot token; raises :class:`ConfigError` for the Telegram modes that need one."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError("TELEGRAM_BOT_TOKEN is required (get one from @BotFather)")
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def database_path(self) -> Path:
+        """The one SQLite file the bot keeps its state in."""
+        return self.data_dir / "checkout-bot.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first problem as ``VARIABLE: reason``: enough to fix it, never a secret's value."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not location:
+        return f"Invalid configuration: {message}"
+    return f"{location[0].upper()}: {message}"

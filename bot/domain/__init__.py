@@ -1,0 +1,1 @@
+"""Pure business rules (no I/O): contact normalisation and customer identification."""

@@ -1,0 +1,282 @@
+"""Async client for the four Gameball v4.0 customer endpoints the bot uses.
+
+One :class:`GameballClient` owns one keep-alive connection pool for the life of the process, so
+an existing customer costs a single round trip at the till. Transient faults (429, 5xx, timeouts,
+network errors, garbage from a proxy) are retried with capped, jittered exponential backoff, but
+never past the caller's deadline: a cashier waiting at the till gets an answer or a clear failure
+within a bounded time. Everything else surfaces at once as a typed error from ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from bot import __version__
+from bot.gameball.errors import Unavailable, error_for_status
+from bot.gameball.models import (
+    CustomerBalance,
+    CustomerDetails,
+    TierProgress,
+    UpsertCustomerRequest,
+    UpsertCustomerResponse,
+)
+
+logger = logging.getLogger("bot.gameball")
+
+CUSTOMERS_PATH = "/api/v4.0/integrations/customers"
+USER_AGENT = f"gameball-checkout-bot/{__version__}"
+
+ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
+
+
+def customer_path(customer_id: str, suffix: str = "") -> str:
+    """The path of a customer resource, with the ID as exactly one percent-encoded segment.
+
+    Every character outside RFC 3986's unreserved set is encoded (as UTF-8), so no ID, however
+    hostile (``../x``, ``a/b``, ``x?y``), can address another endpoint or smuggle a query.
+    """
+    return f"{CUSTOMERS_PATH}/{_path_segment(customer_id)}{suffix}"
+
+
+def _path_segment(customer_id: str) -> str:
+    """Encode one ID as one path segment.
+
+    ``quote`` leaves dots alone because they are unreserved, but an all-dot segment (``.``,
+    ``..``) is a dot-segment that URL normalisers collapse; encoding its dots keeps it a name.
+    """
+    if not customer_id:
+        raise ValueError("customer ID must not be empty")
+    segment = quote(customer_id, safe="")
+    if not segment.strip("."):
+        return "%2E" * len(segment)
+    return segment
+
+
+def _masked(customer_id: str) -> str:
+    """Enough of an ID to correlate DEBUG lines, never enough to identify the customer."""
+    return customer_id[:2] + "…" if len(customer_id) > 4 else "…"
+
+
+class GameballClient:
+    """Gameball v4.0 customer API: balance, details, tier progress and the idempotent upsert.
+
+    Both keys are sent on every request (harmless where only ``APIKey`` is needed, required
+    when the account enables High Security Mode) and are kept only inside the HTTP client's
+    default headers, so neither this object's repr nor any error message can reveal them.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        secret_key: str,
+        *,
+        base_url: str = "https://api.gameball.co",
+        transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float = 10.0,
+        max_attempts: int = 4,
+        backoff_base: float = 0.3,
+        backoff_cap: float = 3.0,
+        attempt_timeout: float = 5.0,
+        max_connections: int = 100,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if not api_key or not secret_key:
+            raise ValueError("both Gameball keys are required")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if attempt_timeout <= 0:
+            raise ValueError("attempt_timeout must be positive")
+        self._deadline = _checked_deadline(deadline)
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._attempt_timeout = attempt_timeout
+        self._sleep = sleep
+        self._rng = rng
+        self.requests_sent = 0  # HTTP attempts handed to the transport, retries included
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            timeout=attempt_timeout,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={
+                "APIKey": api_key,
+                "SecretKey": secret_key,
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+        )
+
+    def __repr__(self) -> str:
+        return f"GameballClient(host={self._http.base_url.host!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
+        await self._http.aclose()
+
+    async def get_balance(
+        self, customer_id: str, *, deadline: float | None = None
+    ) -> CustomerBalance:
+        """The customer's points; raises :class:`NotFound` when the customer does not exist."""
+        request = self._http.build_request("GET", customer_path(customer_id, "/balance"))
+        return await self._call(request, "balance", customer_id, CustomerBalance, deadline)
+
+    async def get_details(
+        self, customer_id: str, *, deadline: float | None = None
+    ) -> CustomerDetails:
+        """The customer's profile (name, contacts) as Gameball holds it."""
+        request = self._http.build_request("GET", customer_path(customer_id, "/details"))
+        return await self._call(request, "details", customer_id, CustomerDetails, deadline)
+
+    async def get_tier_progress(
+        self, customer_id: str, *, lang: str | None = None, deadline: float | None = None
+    ) -> TierProgress:
+        """Current and next tier; ``lang`` asks Gameball for tier names in that language."""
+        request = self._http.build_request(
+            "GET",
+            customer_path(customer_id, "/tier-progress"),
+            headers={"lang": lang} if lang else None,
+        )
+        return await self._call(request, "tier-progress", customer_id, TierProgress, deadline)
+
+    async def upsert_customer(
+        self, request: UpsertCustomerRequest, *, deadline: float | None = None
+    ) -> UpsertCustomerResponse:
+        """Create or update the customer. Safe to retry: Gameball keys the upsert on the ID.
+
+        Gameball documents two different success bodies for this call, so any 2xx counts as
+        success; ``gameballId`` is read when the body has it.
+        """
+        if not request.customer_id:
+            raise ValueError("customer ID must not be empty")
+        http_request = self._http.build_request("POST", CUSTOMERS_PATH, json=request.to_json())
+        return await self._call(
+            http_request,
+            "upsert",
+            request.customer_id,
+            UpsertCustomerResponse,
+            deadline,
+            body_required=False,
+        )
+
+    async def _call(
+        self,
+        request: httpx.Request,
+        endpoint: str,
+        customer_id: str,
+        model: type[ResponseModel],
+        deadline: float | None,
+        *,
+        body_required: bool = True,
+    ) -> ResponseModel:
+        """Send ``request`` until it succeeds, fails for good, or the retry budget runs out."""
+        give_up_at = time.monotonic() + (
+            self._deadline if deadline is None else _checked_deadline(deadline)
+        )
+        attempt = 1
+        while True:
+            try:
+                response = await self._send_once(request, endpoint, customer_id, give_up_at)
+                return _parse(response, model, body_required=body_required)
+            except Unavailable:
+                delay = self._backoff_delay(attempt)
+                if attempt >= self._max_attempts or time.monotonic() + delay >= give_up_at:
+                    raise
+            await self._sleep(delay)
+            attempt += 1
+
+    async def _send_once(
+        self, request: httpx.Request, endpoint: str, customer_id: str, give_up_at: float
+    ) -> httpx.Response:
+        """One HTTP attempt, cut off at ``attempt_timeout`` or the overall deadline."""
+        budget = min(self._attempt_timeout, give_up_at - time.monotonic())
+        started = time.monotonic()
+        self.requests_sent += 1
+        outcome = "interrupted"
+        try:
+            async with asyncio.timeout(budget):
+                response = await self._http.send(request)
+        except TimeoutError:
+            outcome = "timeout"
+            raise Unavailable("Gameball did not answer in time") from None
+        except httpx.RequestError as error:
+            # The httpx error holds the request (keys in its headers): keep only its kind.
+            outcome = type(error).__name__
+            raise Unavailable(f"Gameball could not be reached ({outcome})") from None
+        else:
+            outcome = str(response.status_code)
+            return response
+        finally:
+            logger.debug(
+                "%s %s customer=%s status=%s elapsed_ms=%.0f",
+                request.method,
+                endpoint,
+                _masked(customer_id),
+                outcome,
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _backoff_delay(self, attempt: int) -> float:
+        """Full-jitter exponential backoff before attempt ``attempt + 1``."""
+        return self._rng() * min(self._backoff_cap, self._backoff_base * 2.0 ** (attempt - 1))
+
+
+def _checked_deadline(deadline: float) -> float:
+    """Refuse a budget that could not cover even one attempt, rather than fail mysteriously."""
+    if deadline <= 0:
+        raise ValueError("deadline must be positive")
+    return deadline
+
+
+def _parse(
+    response: httpx.Response, model: type[ResponseModel], *, body_required: bool
+) -> ResponseModel:
+    """Turn an answer into the model, or into the typed error it stands for.
+
+    A 2xx whose body is not a JSON object of the documented shape is treated as transient
+    (:class:`Unavailable`): it is what a misbehaving proxy or gateway produces, and showing a
+    card built from it would mislead the cashier. With ``body_required=False`` the status alone
+    decides success and an unusable body reads as an empty model.
+    """
+    body = _json_or_none(response)
+    if not response.is_success:
+        raise error_for_status(response.status_code, body)
+    if isinstance(body, dict):
+        try:
+            return model.model_validate(body)
+        except ValidationError:
+            pass
+    if body_required:
+        raise Unavailable("Gameball sent an unreadable answer", status=response.status_code)
+    return model.model_validate({})
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,79 @@
+"""Typed errors for Gameball calls, so callers branch on meaning rather than status codes.
+
+Gameball answers every non-2xx with an envelope ``{code, type, message, ...}``; the classes
+below are what the rest of the bot sees. Only :class:`Unavailable` is worth retrying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Gameball error codes that mean "this customer does not exist" (GAMEBALL.md §2).
+CUSTOMER_NOT_FOUND_CODES = frozenset({7000, 4004})
+
+
+class GameballError(Exception):
+    """Base class: a Gameball call did not produce a usable answer.
+
+    ``message`` is Gameball's own text when it sent one; it never contains our keys.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        super().__init__(message or self.__class__.__name__)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.error_type = error_type
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class NotFound(GameballError):
+    """404 (codes 7000 / 4004): the customer does not exist."""
+
+
+class Unauthorized(GameballError):
+    """401 / 403: the configured keys are rejected; only a manager can fix this."""
+
+
+class Rejected(GameballError):
+    """422 and other 4xx: Gameball refused the request; ``message`` says why."""
+
+
+class Unavailable(GameballError):
+    """429, 5xx, timeouts, connection errors: transient; retrying later may succeed."""
+
+
+def parse_envelope(body: Any) -> tuple[int | None, str | None, str]:
+    """Read ``(code, type, message)`` out of an error body of any shape, never raising."""
+    if not isinstance(body, dict):
+        return None, None, ""
+    raw_code = body.get("code", body.get("error"))
+    code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+    error_type = body.get("type") if isinstance(body.get("type"), str) else None
+    message = body.get("message") if isinstance(body.get("message"), str) else ""
+    return code, error_type, message or ""
+
+
+def error_for_status(status: int, body: Any) -> GameballError:
+    """Map an HTTP status and Gameball's error envelope to the typed error."""
+    code, error_type, message = parse_envelope(body)
+    kwargs: dict[str, Any] = {"status": status, "code": code, "error_type": error_type}
+    if status == 404:
+        return NotFound(message, **kwargs)
+    if status in (401, 403):
+        return Unauthorized(message, **kwargs)
+    if status == 429 or status >= 500:
+        return Unavailable(message, **kwargs)
+    return Rejected(message, **kwargs)

@@ -1,0 +1,600 @@
+"""An in-memory emulator of the four Gameball v4.0 endpoints the bot uses.
+
+One :meth:`Sandbox.handle` implements the API; the in-process transport (console, tests) and the
+loopback HTTP server both call it, so every front end sees identical behaviour. Choices made where
+Gameball's documentation is silent (see GAMEBALL.md):
+
+* Both ``APIKey`` and ``SecretKey`` are required on every endpoint, as with Gameball's High
+  Security Mode, so a client that forgets one fails here before it fails in production.
+* Tiers (Bronze 0, Silver 1000, Gold 5000) are reached by ``customerAttributes.totalSpent``, one of
+  Gameball's tiering methods; ``progress`` is that amount. A programme without tiers answers
+  tier-progress with ``{}``: the spec types ``current``/``next`` as objects, so "no tier" is their
+  absence rather than ``null``.
+* An unknown route is 404 with code 4004 (GENERAL_ERROR), never 7000, so tests can tell a path
+  that escaped its segment from "customer not found".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import itertools
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import unquote_to_bytes
+
+import httpx
+
+API_PREFIX: Final = "/api/v4.0/integrations/customers"
+#: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
+ENDPOINTS: Final = ("balance", "details", "tier-progress", "upsert")
+_CUSTOMER_ENDPOINTS: Final = ("balance", "details", "tier-progress")
+_PREFIX_BYTES: Final = API_PREFIX.encode()
+DOCUMENTATION_URL: Final = "https://docs.gameball.co/api-reference/overview/status-error-codes"
+CHANNELS: Final = frozenset({"mobile", "pos", "web", "callcenter"})
+
+_STRING = (str,)
+_NUMBER = (int, float)
+_LIST = (list,)
+#: ``customerAttributes`` the upsert stores, with their JSON types (UpsertCustomerRequest schema).
+#: Unknown attributes are dropped, as they would not come back from Gameball either.
+_ATTRIBUTE_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    **dict.fromkeys(
+        (
+            "displayName", "firstName", "lastName", "email", "gender", "mobile", "dateOfBirth",
+            "joinDate", "country", "city", "zip", "preferredLanguage", "source", "lastOrderDate",
+            "channel",
+        ),
+        _STRING,
+    ),
+    **dict.fromkeys(("totalSpent", "totalOrders", "avgOrderAmount"), _NUMBER),
+    **dict.fromkeys(("utms", "devices", "paymentMethods"), _LIST),
+    "custom": (dict,),
+}  # fmt: skip
+
+#: Envelope (code, type, message) for a status when nothing more specific applies: injected
+#: faults, missing keys, unknown customers. Codes from Gameball's catalogue (GAMEBALL.md §5);
+#: 429 has no documented code, so 4290 is made up.
+_FAULT_ENVELOPES: Final[dict[int, tuple[int, str, str]]] = {
+    400: (4000, "GENERAL_ERROR", "Failed"),
+    401: (1000, "AUTHENTICATION_ERROR", "Unauthorized access. Please authenticate to proceed."),
+    403: (1002, "AUTHENTICATION_ERROR", "Forbidden"),
+    404: (7000, "CUSTOMER_ERROR", "Customer Not Found"),
+    422: (3003, "PAYLOAD_ERROR", "Invalid value"),
+    429: (4290, "RATE_LIMIT", "Too many requests, slow down"),
+    500: (5000, "SERVER_ERROR", "Internal server error"),
+    503: (5003, "SERVER_ERROR", "Service unavailable"),
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    """A ready-made customer, listed by the console so a newcomer can try the "found" path."""
+
+    customer_id: str
+    name: str
+    mobile: str | None
+    email: str | None
+    points: int
+    note: str
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What the sandbox saw, for assertions; key values are never kept, only their presence."""
+
+    method: str
+    endpoint: str | None
+    customer_id: str | None
+    body: Any
+    has_api_key: bool
+    has_secret_key: bool
+
+
+class ConnectionDropped(httpx.ConnectError):
+    """An injected "status 0" fault: the transport raises it, the server closes the socket."""
+
+
+@dataclass
+class _Customer:
+    customer_id: str
+    gameball_id: int
+    join_date: datetime
+    attributes: dict[str, Any]
+    points: int = 0
+    pending: int = 0
+    expiring: tuple[int, date] | None = None
+    total_earned: int = 0
+
+
+@dataclass(frozen=True)
+class _Tier:
+    order: int
+    name: str
+    min_progress: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"order": self.order, "name": self.name, "minProgress": self.min_progress}
+
+
+_TIERS: Final = (_Tier(1, "Bronze", 0), _Tier(2, "Silver", 1000), _Tier(3, "Gold", 5000))
+
+
+@dataclass(frozen=True)
+class _DemoProfile:
+    customer: DemoCustomer
+    pending: int = 0
+    expiring_in_days: tuple[int, int] | None = None  # (points, days from today)
+    total_spent: float = 0
+
+
+_DEMO_PROFILES: Final = (
+    _DemoProfile(
+        DemoCustomer(
+            "demo-1001", "Omar Hassan", "+201001112233", "omar.hassan@example.com", 1250,
+            "Silver tier, 250 EGP away from Gold",
+        ),
+        total_spent=4750,
+    ),
+    _DemoProfile(
+        DemoCustomer(
+            "demo-1002", "Nour El-Sayed", "+201227654321", None, 850,
+            "300 points pending, 200 expiring in 5 days",
+        ),
+        pending=300,
+        expiring_in_days=(200, 5),
+        total_spent=620,
+    ),
+    _DemoProfile(
+        DemoCustomer(
+            "demo-1003", "Abdullah Al-Qahtani", "+966551239876", "abdullah.q@example.com", 12400,
+            "Gold tier, the top of the ladder",
+        ),
+        total_spent=18350,
+    ),
+    _DemoProfile(
+        DemoCustomer(
+            "demo-1004", "فاطمة الزهراء", "+966501234567", "fatima@example.com", 0,
+            "Arabic name, zero balance",
+        ),
+    ),
+    _DemoProfile(
+        DemoCustomer(
+            "+201001234567", "Mariam Adel", "+201001234567", None, 420,
+            "Customer ID is the mobile (CUSTOMER_ID_SCHEME=mobile)",
+        ),
+        total_spent=150,
+    ),
+)  # fmt: skip
+
+
+class _ApiError(Exception):
+    """A Gameball error envelope on its way out of :meth:`Sandbox.handle`."""
+
+    def __init__(self, status: int, code: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.error_type = error_type
+        self.message = message
+
+
+def _invalid(field_name: str) -> _ApiError:
+    return _ApiError(422, 3003, "PAYLOAD_ERROR", f"Invalid value: {field_name}")
+
+
+def _error_for_status(status: int) -> _ApiError:
+    default = (4000, "GENERAL_ERROR", "Failed") if status < 500 else _FAULT_ENVELOPES[500]
+    return _ApiError(status, *_FAULT_ENVELOPES.get(status, default))
+
+
+@dataclass(frozen=True)
+class _Route:
+    """Where a raw request target leads; ``endpoint`` None means no such route."""
+
+    endpoint: str | None
+    method: str = ""
+    customer_id: str | None = None
+
+
+_NO_ROUTE: Final = _Route(None)
+
+
+def _route(raw_target: bytes) -> _Route:
+    """Resolve the raw target; the ID is decoded only after it was split off as ONE segment."""
+    path = raw_target.split(b"?", 1)[0]
+    if path == _PREFIX_BYTES:
+        return _Route("upsert", "POST")
+    if not path.startswith(_PREFIX_BYTES + b"/"):
+        return _NO_ROUTE
+    segments = path[len(_PREFIX_BYTES) + 1 :].split(b"/")
+    endpoint = segments[-1].decode("latin-1")
+    if len(segments) != 2 or endpoint not in _CUSTOMER_ENDPOINTS:
+        return _NO_ROUTE
+    customer_id = _decode_segment(segments[0])
+    return _Route(endpoint, "GET", customer_id) if customer_id else _NO_ROUTE
+
+
+def _decode_segment(segment: bytes) -> str | None:
+    try:
+        return unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _load_json(body: bytes) -> Any:
+    """The parsed body, or None when it is not JSON (the upsert then answers 400)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _json_response(status: int, body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def _name_attributes(name: str) -> dict[str, str]:
+    first, _, last = name.partition(" ")
+    return {"displayName": name, "firstName": first} | ({"lastName": last} if last else {})
+
+
+def _has_type(value: Any, expected: tuple[type, ...]) -> bool:
+    return isinstance(value, expected) and not isinstance(value, bool)
+
+
+def _validated_attributes(raw: Any) -> dict[str, Any]:
+    """Known ``customerAttributes`` with the right types; nulls are ignored like absent keys."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _invalid("customerAttributes")
+    accepted: dict[str, Any] = {}
+    for name, value in raw.items():
+        expected = _ATTRIBUTE_TYPES.get(name)
+        if expected is None or value is None:
+            continue
+        if not _has_type(value, expected):
+            raise _invalid(f"customerAttributes.{name}")
+        accepted[name] = value
+    if "channel" in accepted and accepted["channel"] not in CHANNELS:
+        raise _invalid("customerAttributes.channel")
+    return accepted
+
+
+def _profile_attributes(payload: dict[str, Any]) -> dict[str, Any]:
+    """Attributes to store; top-level ``email``/``mobile`` fill the attribute of that name."""
+    attributes = _validated_attributes(payload.get("customerAttributes"))
+    for contact in ("email", "mobile"):
+        value = payload.get(contact)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise _invalid(contact)
+        attributes.setdefault(contact, value)
+    return attributes
+
+
+def _required_customer_id(payload: Any) -> str:
+    if not isinstance(payload, dict):
+        raise _ApiError(400, 3016, "PAYLOAD_ERROR", "Invalid payload: expected a JSON object")
+    customer_id = payload.get("customerId")
+    if customer_id is None:
+        raise _ApiError(400, 3000, "PAYLOAD_ERROR", "Missing arguments: customerId")
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise _invalid("customerId")
+    return customer_id
+
+
+def _merge_attributes(stored: dict[str, Any], update: dict[str, Any]) -> None:
+    """Upsert semantics: new values win, absent ones are kept, ``custom`` merges per key."""
+    custom = {**stored.get("custom", {}), **update.get("custom", {})}
+    stored.update(update)
+    if custom:
+        stored["custom"] = custom
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_fault_status(status: int) -> None:
+    if status != 0 and not 400 <= status <= 599:
+        raise ValueError(f"fault status must be 0 or 4xx/5xx, not {status}")
+
+
+class Sandbox:
+    """Gameball v4.0 emulator. Thread-safe enough for asyncio (single loop).
+
+    State changes happen only after the last ``await`` of a request, so concurrent requests on
+    one event loop never see a half-applied upsert.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "sandbox",
+        secret_key: str = "sandbox",
+        welcome_bonus: int = 100,
+        points_name: str = "Stars",
+        currency: str = "EGP",
+        point_value: float = 0.1,
+        with_demo_customers: bool = True,
+        with_tiers: bool = True,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        if not api_key or not secret_key:
+            raise ValueError("the sandbox needs non-empty keys")
+        self._api_key = api_key.encode()
+        self._secret_key = secret_key.encode()
+        self._welcome_bonus = welcome_bonus
+        self._points_name = points_name
+        self._currency = currency
+        self._point_value = point_value
+        self._with_tiers = with_tiers
+        self._clock = clock
+        self._customers: dict[str, _Customer] = {}
+        self._gameball_ids = itertools.count(1_048_001)
+        self._pending_faults: list[tuple[int, str | None]] = []
+        self._down_status: int | None = None
+        self.latency = 0.0
+        self.requests: list[RecordedRequest] = []
+        self.demo_customers: list[DemoCustomer] = []
+        if with_demo_customers:
+            self._add_demo_customers()
+
+    # --- test and bench controls -------------------------------------------------------------
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An in-process transport for ``httpx.AsyncClient``: no sockets, same behaviour."""
+        return _SandboxTransport(self)
+
+    def fail_next(self, count: int, status: int = 503, *, endpoint: str | None = None) -> None:
+        """Make the next ``count`` requests (to ``endpoint`` only, if given) fail with ``status``.
+
+        Status 0 drops the connection instead of answering.
+        """
+        _check_fault_status(status)
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
+        self._pending_faults.extend([(status, endpoint)] * count)
+
+    def set_down(self, status: int | None) -> None:
+        """Fail every request with ``status`` (0 = drop the connection) until ``set_down(None)``."""
+        if status is not None:
+            _check_fault_status(status)
+        self._down_status = status
+
+    def customer(self, customer_id: str) -> dict[str, Any] | None:
+        """A copy of the stored state of one customer, or None."""
+        stored = self._customers.get(customer_id)
+        return asdict(stored) if stored else None
+
+    def add_customer(
+        self,
+        customer_id: str,
+        *,
+        name: str | None = None,
+        mobile: str | None = None,
+        email: str | None = None,
+        points: int = 0,
+        pending: int = 0,
+        expiring: tuple[int, date] | None = None,
+        total_spent: float = 0,
+    ) -> None:
+        """Seed a customer as if they had earned ``points`` (available) and ``pending`` already."""
+        if customer_id in self._customers:
+            raise ValueError(f"customer {customer_id!r} already exists")
+        attributes: dict[str, Any] = _name_attributes(name) if name else {}
+        contacts = {"mobile": mobile, "email": email, "totalSpent": total_spent or None}
+        attributes |= {key: value for key, value in contacts.items() if value is not None}
+        customer = self._new_customer(customer_id, attributes)
+        customer.points, customer.pending, customer.expiring = points, pending, expiring
+        customer.total_earned = points + pending
+
+    # --- the API -----------------------------------------------------------------------------
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request like Gameball would; the single implementation of the API.
+
+        The raw target is read from ``request.extensions["target"]`` when a front end put it
+        there (the server does, so nothing normalises the path before routing).
+        """
+        body = await request.aread()
+        route = _route(request.extensions.get("target") or request.url.raw_path)
+        payload = _load_json(body) if route.endpoint == "upsert" else None
+        self.requests.append(_record(request, route, payload))
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        try:
+            self._inject_fault(request, route)
+            return _json_response(200, self._dispatch(request, route, payload))
+        except _ApiError as error:
+            return _json_response(error.status, _envelope(error))
+
+    def _inject_fault(self, request: httpx.Request, route: _Route) -> None:
+        status = self._take_fault(route.endpoint)
+        if status == 0:
+            raise ConnectionDropped("sandbox dropped the connection", request=request)
+        if status is not None:
+            raise _error_for_status(status)
+
+    def _take_fault(self, endpoint: str | None) -> int | None:
+        if self._down_status is not None:
+            return self._down_status
+        for index, (status, only_endpoint) in enumerate(self._pending_faults):
+            if only_endpoint in (None, endpoint):
+                del self._pending_faults[index]
+                return status
+        return None
+
+    def _dispatch(self, request: httpx.Request, route: _Route, payload: Any) -> dict[str, Any]:
+        if route.endpoint is None:
+            raise _ApiError(404, 4004, "GENERAL_ERROR", "Resource not found")
+        if request.method != route.method:
+            raise _ApiError(405, 4005, "GENERAL_ERROR", f"Method {request.method} not allowed")
+        self._authenticate(request.headers)
+        if route.endpoint == "upsert":
+            return self._upsert(payload)
+        customer = self._customers.get(route.customer_id or "")
+        if customer is None:
+            raise _error_for_status(404)
+        views = {
+            "balance": self._balance,
+            "details": self._details,
+            "tier-progress": self._tier_progress,
+        }
+        return views[route.endpoint](customer)
+
+    def _authenticate(self, headers: httpx.Headers) -> None:
+        api_key, secret_key = headers.get("apikey", ""), headers.get("secretkey", "")
+        if not api_key or not secret_key:
+            raise _error_for_status(401)
+        valid_api_key = hmac.compare_digest(api_key.encode(), self._api_key)
+        if not (valid_api_key and hmac.compare_digest(secret_key.encode(), self._secret_key)):
+            raise _ApiError(401, 1000, "AUTHENTICATION_ERROR", "Invalid API key or secret key")
+
+    def _upsert(self, payload: Any) -> dict[str, Any]:
+        customer_id = _required_customer_id(payload)
+        attributes = _profile_attributes(payload)
+        self._reject_email_of_another(customer_id, attributes.get("email"))
+        customer = self._customers.get(customer_id) or self._onboard(customer_id)
+        _merge_attributes(customer.attributes, attributes)
+        return {"gameballId": customer.gameball_id}
+
+    def _reject_email_of_another(self, customer_id: str, email: str | None) -> None:
+        if email is None:
+            return
+        for other in self._customers.values():
+            other_email = other.attributes.get("email")
+            taken = isinstance(other_email, str) and other_email.lower() == email.lower()
+            if taken and other.customer_id != customer_id:
+                raise _ApiError(
+                    422, 3008, "PAYLOAD_ERROR", "Email already used by another customer"
+                )
+
+    def _onboard(self, customer_id: str) -> _Customer:
+        """Create a profile; the onboarding campaign credits the welcome bonus once."""
+        customer = self._new_customer(customer_id, {})
+        customer.points = customer.total_earned = self._welcome_bonus
+        return customer
+
+    def _new_customer(self, customer_id: str, attributes: dict[str, Any]) -> _Customer:
+        customer = _Customer(customer_id, next(self._gameball_ids), self._clock(), attributes)
+        self._customers[customer_id] = customer
+        return customer
+
+    def _value(self, points: int) -> float:
+        return round(points * self._point_value, 2)
+
+    def _balance(self, customer: _Customer) -> dict[str, Any]:
+        total = customer.points + customer.pending
+        body: dict[str, Any] = {
+            "totalPointsBalance": total,
+            "totalPointsValue": self._value(total),
+            "availablePointsBalance": customer.points,
+            "availablePointsValue": self._value(customer.points),
+            "pendingPoints": customer.pending,
+            "pendingPointsValue": self._value(customer.pending),
+            "currency": self._currency,
+            "pointsName": self._points_name,
+            "totalEarnedPoints": customer.total_earned,
+        }
+        if customer.expiring is not None:
+            amount, day = customer.expiring
+            body["nextExpiringPointsAmount"] = amount
+            body["nextExpiringPointsValue"] = self._value(amount)
+            body["nextExpiringPointsDate"] = f"{day.isoformat()}T00:00:00"
+        return body
+
+    def _details(self, customer: _Customer) -> dict[str, Any]:
+        return {
+            "customerId": customer.customer_id,
+            "gameballId": customer.gameball_id,
+            "customerAttributes": {"joinDate": _timestamp(customer.join_date)}
+            | customer.attributes,
+            "referralCode": f"SBX{customer.gameball_id}",
+            "isReferred": False,
+        }
+
+    def _tier_progress(self, customer: _Customer) -> dict[str, Any]:
+        if not self._with_tiers:
+            return {}
+        progress = customer.attributes.get("totalSpent", 0)
+        reached = [tier for tier in _TIERS if tier.min_progress <= progress]
+        body: dict[str, Any] = {"current": reached[-1].as_json(), "progress": progress}
+        if len(reached) < len(_TIERS):
+            body["next"] = _TIERS[len(reached)].as_json()
+        return body
+
+    def _add_demo_customers(self) -> None:
+        today = self._clock().date()
+        for profile in _DEMO_PROFILES:
+            demo = profile.customer
+            expiring = None
+            if profile.expiring_in_days is not None:
+                amount, days = profile.expiring_in_days
+                expiring = (amount, today + timedelta(days=days))
+            self.add_customer(
+                demo.customer_id,
+                name=demo.name,
+                mobile=demo.mobile,
+                email=demo.email,
+                points=demo.points,
+                pending=profile.pending,
+                expiring=expiring,
+                total_spent=profile.total_spent,
+            )
+            self.demo_customers.append(demo)
+
+
+def _record(request: httpx.Request, route: _Route, payload: Any) -> RecordedRequest:
+    customer_id = route.customer_id
+    if route.endpoint == "upsert" and isinstance(payload, dict):
+        body_id = payload.get("customerId")
+        customer_id = body_id if isinstance(body_id, str) else None
+    return RecordedRequest(
+        method=request.method,
+        endpoint=route.endpoint,
+        customer_id=customer_id,
+        body=payload,
+        has_api_key=bool(request.headers.get("apikey")),
+        has_secret_key=bool(request.headers.get("secretkey")),
+    )
+
+
+def _envelope(error: _ApiError) -> dict[str, Any]:
+    return {
+        "code": error.code,
+        "type": error.error_type,
+        "message": error.message,
+        "documentationUrl": DOCUMENTATION_URL,
+        "requestId": str(uuid.uuid4()),
+    }
+
+
+class _SandboxTransport(httpx.AsyncBaseTransport):
+    """Calls :meth:`Sandbox.handle` directly and honours the client's read timeout.
+
+    httpx enforces timeouts in its network layer, which this transport replaces; without this,
+    a client under test with ``latency`` above its timeout would wait instead of timing out.
+    """
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        read_timeout = request.extensions.get("timeout", {}).get("read")
+        try:
+            async with asyncio.timeout(read_timeout):
+                return await self._sandbox.handle(request)
+        except TimeoutError as error:
+            raise httpx.ReadTimeout("sandbox answered too slowly", request=request) from error

@@ -1,0 +1,33 @@
+"""SQLite storage: staff, invites, audit log, outbox, short refs and conversation persistence.
+
+All SQL in the project lives in this package. Open it once per process with
+``Database.in_data_dir(settings.data_dir)`` and close it at shutdown.
+"""
+
+from bot.storage._sqlite import Clock, StorageError
+from bot.storage.audit import AuditEntry, AuditRepo
+from bot.storage.database import DATABASE_FILENAME, Database
+from bot.storage.invites import InviteRepo, RedeemResult, RedeemStatus
+from bot.storage.outbox import OutboxItem, OutboxRepo
+from bot.storage.persistence import SqlitePersistence
+from bot.storage.refs import RefRepo
+from bot.storage.staff import Role, StaffMember, StaffRepo
+
+__all__ = [
+    "DATABASE_FILENAME",
+    "AuditEntry",
+    "AuditRepo",
+    "Clock",
+    "Database",
+    "InviteRepo",
+    "OutboxItem",
+    "OutboxRepo",
+    "RedeemResult",
+    "RedeemStatus",
+    "RefRepo",
+    "Role",
+    "SqlitePersistence",
+    "StaffMember",
+    "StaffRepo",
+    "StorageError",
+]

@@ -1,0 +1,159 @@
+"""The sandbox speaks the official v4.0 contract, so code that passes against it fits Gameball."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from bot.sandbox import Sandbox
+from bot.sandbox.emulator import API_PREFIX
+from tests.contract import find_operation, response_schema, validate_request, validate_response
+from tests.sandbox import AUTH, UPSERT_PATH, customer_path, fixed_clock
+
+#: The error envelope of GAMEBALL.md §5: the spec documents none for these operations.
+ERROR_ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "type", "message", "documentationUrl", "requestId"],
+    "properties": {
+        "code": {"type": "integer"},
+        "type": {"type": "string", "pattern": "^[A-Z_]+$"},
+        "message": {"type": "string", "minLength": 1},
+        "documentationUrl": {"type": "string", "pattern": "^https://"},
+        "requestId": {"type": "string", "format": "uuid"},
+    },
+    "additionalProperties": False,
+}
+ENVELOPE_VALIDATOR = jsonschema.Draft202012Validator(
+    ERROR_ENVELOPE_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+READ_OPERATIONS = {
+    "balance": "getCustomerBalance",
+    "details": "getCustomerDetails",
+    "tier-progress": "getCustomerTierProgress",
+}
+NEW_CUSTOMER = {
+    "customerId": "contract-new",
+    "mobile": "+201001234599",
+    "email": "laila.mostafa@example.com",
+    "customerAttributes": {
+        "displayName": "Laila Mostafa",
+        "firstName": "Laila",
+        "lastName": "Mostafa",
+        "mobile": "+201001234599",
+        "email": "laila.mostafa@example.com",
+        "preferredLanguage": "ar",
+        "channel": "pos",
+        "custom": {"store": "City Stars pop-up"},
+    },
+}
+ALL_CUSTOMERS = [
+    "demo-1001",
+    "demo-1002",
+    "demo-1003",
+    "demo-1004",
+    "+201001234567",
+    NEW_CUSTOMER["customerId"],
+]
+
+
+@pytest.fixture(params=[True, False], ids=["tiers", "no-tiers"])
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """A sandbox (with and without tiers) that already holds a newly upserted customer."""
+    sandbox = Sandbox(clock=fixed_clock, with_tiers=request.param)
+    async with httpx.AsyncClient(
+        transport=sandbox.transport(), base_url="http://sandbox", headers=AUTH
+    ) as http:
+        validate_request("createCustomer", NEW_CUSTOMER)
+        assert (await http.post(UPSERT_PATH, json=NEW_CUSTOMER)).status_code == 200
+        yield http
+
+
+def test_sandbox_routes_are_the_spec_paths() -> None:
+    for endpoint, operation_id in READ_OPERATIONS.items():
+        assert find_operation(operation_id)[:2] == (
+            "GET",
+            f"{API_PREFIX}/{{customerId}}/{endpoint}",
+        )
+    assert find_operation("createCustomer")[:2] == ("POST", API_PREFIX)
+
+
+@pytest.mark.parametrize("customer_id", ALL_CUSTOMERS)
+@pytest.mark.parametrize("endpoint", sorted(READ_OPERATIONS))
+async def test_read_responses_fit_the_spec(
+    client: httpx.AsyncClient, customer_id: str, endpoint: str
+) -> None:
+    response = await client.get(customer_path(customer_id, endpoint))
+    assert response.status_code == 200
+    validate_response(READ_OPERATIONS[endpoint], 200, response.json())
+
+
+async def test_balance_carries_every_documented_field_when_points_expire(
+    client: httpx.AsyncClient,
+) -> None:
+    balance = (await client.get(customer_path("demo-1002", "balance"))).json()
+    assert set(balance) == set(response_schema("getCustomerBalance", 200)["properties"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"customerId": "contract-min"},
+        {"customerId": "contract-mobile", "mobile": "+966500001234"},
+        NEW_CUSTOMER,
+    ],
+)
+async def test_upsert_requests_and_responses_fit_the_spec(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    validate_request("createCustomer", body)
+    response = await client.post(UPSERT_PATH, json=body)
+    assert response.status_code == 200
+    validate_response("createCustomer", 200, response.json())
+
+
+async def test_invalid_channel_is_rejected_by_spec_and_sandbox_alike(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"customerId": "c", "customerAttributes": {"channel": "fax"}}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_request("createCustomer", body)
+    assert (await client.post(UPSERT_PATH, json=body)).status_code == 422
+
+
+async def error_responses(client: httpx.AsyncClient) -> list[httpx.Response]:
+    """One response of every error the sandbox produces by itself."""
+    balance = customer_path("demo-1001", "balance")
+    return [
+        await client.get(customer_path("nobody", "balance")),
+        await client.get(f"{API_PREFIX}/a/b/balance"),
+        await client.get(UPSERT_PATH),
+        await client.get(balance, headers={"SecretKey": ""}),
+        await client.post(UPSERT_PATH, content=b"{"),
+        await client.post(UPSERT_PATH, json={}),
+        await client.post(UPSERT_PATH, json={"customerId": ""}),
+        await client.post(UPSERT_PATH, json={"customerId": "x", "email": NEW_CUSTOMER["email"]}),
+    ]
+
+
+async def test_every_error_uses_the_gameball_envelope(client: httpx.AsyncClient) -> None:
+    responses = await error_responses(client)
+    assert sorted({response.status_code for response in responses}) == [400, 401, 404, 405, 422]
+    for response in responses:
+        ENVELOPE_VALIDATOR.validate(response.json())
+        assert response.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 422, 429, 500, 503])
+async def test_injected_faults_use_the_gameball_envelope(status: int) -> None:
+    sandbox = Sandbox()
+    sandbox.fail_next(1, status)
+    async with httpx.AsyncClient(
+        transport=sandbox.transport(), base_url="http://sandbox", headers=AUTH
+    ) as http:
+        response = await http.get(customer_path("demo-1001", "balance"))
+    assert response.status_code == status
+    ENVELOPE_VALIDATOR.validate(response.json())
