@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import re
 
-#: A run of 7+ digits, optionally with + and common separators: a phone number in free text.
-PHONE_PATTERN = re.compile(r"(?<![\w])\+?\d(?:[\d\s().-]{5,}\d)(?![\w])")
-EMAIL_PATTERN = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+#: Fewer digits than this is a count, a port or a date part, never a phone number.
+MIN_PHONE_DIGITS = 7
+#: A phone number in free text: an optional ``+`` (or ``%2B``, as it appears in a URL path),
+#: then digits with common separators. Digits glued to letters count too: under
+#: ``CUSTOMER_ID_SCHEME=mobile`` the number hides inside IDs such as ``mobile_201001234567``.
+PHONE_PATTERN = re.compile(r"(?<!\d)(?:\+|%2[Bb])?\d(?:[\d\s().-]{5,}\d)(?!\d)")
+_LOCAL_CHARACTER = r"[\w.!#$%&'*+/=?^`{|}~-]"
+#: An address: the local part in any script with RFC 5322's specials, then the domain (IDN
+#: labels included) ending in a top-level domain of letters. A local part only starts where a
+#: run of its characters starts, which keeps matching linear on long texts without an ``@``.
+EMAIL_PATTERN = re.compile(
+    rf"(?<!{_LOCAL_CHARACTER})({_LOCAL_CHARACTER}){_LOCAL_CHARACTER}*@"
+    r"([\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,})"
+)
+_ENCODED_PLUS = "%2B"
 
 
 def mask_mobile(value: str) -> str:
     """``+201001234567`` → ``+20•••••••567``."""
     digits = "".join(c for c in value if c.isdigit())
-    if len(digits) < 7:
+    if len(digits) < MIN_PHONE_DIGITS:
         return "•" * len(digits)
     prefix = "+" if value.lstrip().startswith("+") else ""
     return prefix + digits[:2] + "•" * (len(digits) - 5) + digits[-3:]
@@ -32,7 +44,16 @@ def mask_digits_in(value: str) -> str:
     return re.sub(r"\d{7,}", lambda m: mask_mobile(m.group(0)), value)
 
 
+def _mask_phone_match(match: re.Match[str]) -> str:
+    """Mask one candidate; short digit runs (IP addresses, dates) are left readable."""
+    found = match.group(0)
+    if sum(c.isdigit() for c in found) < MIN_PHONE_DIGITS:
+        return found
+    if found[: len(_ENCODED_PLUS)].upper() == _ENCODED_PLUS:
+        return _ENCODED_PLUS + mask_mobile(found[len(_ENCODED_PLUS) :])
+    return mask_mobile(found)
+
+
 def mask_text(text: str) -> str:
     """Mask every email and phone number found in free text (log messages)."""
-    text = mask_email(text)
-    return PHONE_PATTERN.sub(lambda m: mask_mobile(m.group(0)), text)
+    return PHONE_PATTERN.sub(_mask_phone_match, mask_email(text))

@@ -1,0 +1,155 @@
+"""``build_application``: the one factory that production, console mode and the tests share.
+
+Everything outside the process is injectable: the Bot API request objects (a fake Bot API in
+tests, the terminal in console mode) and the Gameball transport (the sandbox). Long-lived
+clients are opened in ``post_init`` and closed in ``post_shutdown``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.chat import commands, manager
+from bot.chat import keyboards as kb
+from bot.chat.context import SERVICES_KEY, ChatContext, Services, services_of
+from bot.chat.errors import on_error
+from bot.chat.identify import build_identify_conversation
+from bot.chat.outbox import POLL_INTERVAL, notify_finished, process_outbox
+from bot.chat.processor import PerChatUpdateProcessor
+from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.i18n import N_, translator
+from bot.storage import Database, SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, ChatContext, Any, Any, Any, Any]
+
+STAFF_COMMANDS = (
+    ("identify", N_("Look up or sign up a customer")),
+    ("balance", N_("Check a customer's balance")),
+    ("cancel", N_("Stop what you are doing")),
+    ("language", N_("Switch language")),
+    ("help", N_("What this bot can do")),
+)
+MANAGER_COMMANDS = (
+    ("invite", N_("Invite a staff member")),
+    ("staff", N_("See and revoke staff")),
+    ("activity", N_("Recent activity and the queue")),
+    ("queue", N_("Sign-ups waiting for Gameball")),
+)
+ALL_COMMANDS = ("start", *(name for name, _ in STAFF_COMMANDS + MANAGER_COMMANDS))
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    bot_request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    gameball_transport: httpx.AsyncBaseTransport | None = None,
+    database: Database | None = None,
+    rate_limiter: bool = True,
+    concurrent_updates: bool = True,
+) -> BotApplication:
+    """Build the bot: handlers, persistence, jobs and lifecycle hooks.
+
+    ``gameball_transport`` defaults to the embedded sandbox when ``GAMEBALL_SANDBOX`` is set.
+    ``concurrent_updates=False`` processes updates one at a time (the benchmark's baseline).
+    """
+    database = database or Database(settings.database_path)
+    database.staff.seed(settings.manager_ids, settings.staff_ids)
+    if gameball_transport is None and settings.gameball_sandbox:
+        from bot.sandbox import Sandbox
+
+        gameball_transport = Sandbox().transport()
+    services = Services(settings, database, gameball_transport=gameball_transport)
+
+    builder = (
+        Application.builder()
+        .token(token or settings.token)
+        .base_url(settings.telegram_base_url)
+        .context_types(ContextTypes(context=ChatContext))
+        .persistence(SqlitePersistence(database))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor() if concurrent_updates else False)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if bot_request is not None:
+        builder = builder.request(bot_request).get_updates_request(updates_request or bot_request)
+    application: BotApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    register_handlers(application, settings)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(process_outbox, interval=POLL_INTERVAL, first=1.0)
+    return application
+
+
+def register_handlers(application: BotApplication, settings: Settings) -> None:
+    """All handlers, in an order that matters: see the comments."""
+    private = filters.ChatType.PRIVATE
+    add = application.add_handler
+    # Groups first: any of our commands there only gets a pointer to a private chat.
+    add(CommandHandler(list(ALL_COMMANDS), commands.group_command, filters=~private))
+    add(CommandHandler("start", commands.start))
+    add(CommandHandler("help", commands.help_command))
+    add(CommandHandler("language", commands.language))
+    add(CallbackQueryHandler(commands.language_chosen, pattern=kb.LANGUAGE_PATTERN))
+    # The identify flow before /cancel and /balance, so its own /cancel fallback wins mid-flow.
+    add(build_identify_conversation(settings.conversation_timeout))
+    add(CommandHandler("balance", commands.balance))
+    add(CommandHandler("cancel", commands.cancel_outside_flow))
+    add(CallbackQueryHandler(commands.refresh, pattern=kb.CARD_REFRESH_PATTERN))
+    for handler in manager.handlers():
+        add(handler)
+    # Last: buttons nobody else claimed (old flows, malformed data) are acknowledged only.
+    add(CallbackQueryHandler(commands.stale_button))
+    application.add_error_handler(on_error)
+
+
+async def _post_init(application: BotApplication) -> None:
+    services = services_of(application)
+    await services.open()
+    recovered = services.database.outbox.recover_sending()
+    if recovered:
+        log.info("re-queued %d sign-ups interrupted by the last shutdown", recovered)
+    await register_commands(application)
+    await notify_finished(application)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    await services_of(application).close()
+
+
+async def register_commands(application: BotApplication) -> None:
+    """``setMyCommands`` per language, and the longer list in each manager's chat."""
+    bot = application.bot
+    managers = services_of(application).database.staff.managers()
+    for language in SUPPORTED_LANGUAGES:
+        t = translator(language)
+        code = None if language == SUPPORTED_LANGUAGES[0] else language
+        staff = [BotCommand(name, t(text)) for name, text in STAFF_COMMANDS]
+        everything = staff + [BotCommand(name, t(text)) for name, text in MANAGER_COMMANDS]
+        scopes: list[tuple[BotCommandScope, list[BotCommand]]] = [(BotCommandScopeDefault(), staff)]
+        scopes += [(BotCommandScopeChat(manager_id), everything) for manager_id in managers]
+        for scope, commands_ in scopes:
+            try:
+                await bot.set_my_commands(commands_, scope=scope, language_code=code)
+            except TelegramError as exc:
+                # A manager who never opened the bot has no chat yet; that is not fatal.
+                log.warning("could not register commands for %s: %s", scope.type, exc)

@@ -1,0 +1,1 @@
+"""Telegram layer: handlers, keyboards, cards and access control. Never builds HTTP requests."""

@@ -1,0 +1,122 @@
+"""The services every handler needs, reachable from PTB's callback context.
+
+``Services`` is created by ``build_application`` and stored in ``bot_data`` (which is not
+persisted). The Gameball client is opened in ``post_init`` and closed in ``post_shutdown``, so a
+handler that runs before start-up finished gets a clear error instead of a half-built client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import CustomerIdScheme, Settings
+from bot.domain.identify import IdRules
+from bot.gameball.client import GameballClient
+from bot.i18n import Translator, normalise_language, translator
+from bot.masking import mask_digits_in
+from bot.services.customers import CustomerService
+from bot.storage import Database
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators of the handlers."""
+
+    settings: Settings
+    database: Database
+    gameball_transport: httpx.AsyncBaseTransport | None = None
+    last_credentials_alert: float | None = None
+    _client: GameballClient | None = field(default=None, repr=False)
+    _customers: CustomerService | None = field(default=None, repr=False)
+
+    @property
+    def rules(self) -> IdRules:
+        """How staff input becomes a customer ID."""
+        s = self.settings
+        return IdRules(s.customer_id_scheme.value, s.customer_id_template, s.default_region)
+
+    @property
+    def customers(self) -> CustomerService:
+        """The customer service; only available between ``open`` and ``close``."""
+        if self._customers is None:
+            raise RuntimeError("services are not open yet (post_init has not run)")
+        return self._customers
+
+    @property
+    def gameball(self) -> GameballClient:
+        """The Gameball client; only available between ``open`` and ``close``."""
+        if self._client is None:
+            raise RuntimeError("services are not open yet (post_init has not run)")
+        return self._client
+
+    def audit_customer_id(self, customer_id: str) -> str:
+        """The customer ID as the audit log keeps it: phone-derived IDs have their digits masked."""
+        if self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
+            return mask_digits_in(customer_id)
+        return customer_id
+
+    async def open(self) -> None:
+        """Open the Gameball client (one keep-alive pool for the whole process)."""
+        if self._client is not None:
+            return
+        s = self.settings
+        api_key = s.gameball_api_key.get_secret_value() if s.gameball_api_key else "sandbox"
+        secret = s.gameball_secret_key.get_secret_value() if s.gameball_secret_key else "sandbox"
+        self._client = GameballClient(
+            api_key,
+            secret,
+            base_url=s.gameball_base_url,
+            transport=self.gameball_transport,
+            deadline=s.gameball_deadline,
+        )
+        self._customers = CustomerService(self._client, store_name=s.store_name)
+
+    async def close(self) -> None:
+        """Close the Gameball client and the database."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = self._customers = None
+        self.database.close()
+
+
+class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with typed access to our services and the user's translator."""
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
+
+    def language_for(self, update: object) -> str:
+        """The user's chosen language, else their Telegram language, else the default."""
+        chosen = self.user_data.get("language") if self.user_data is not None else None
+        if isinstance(chosen, str) and normalise_language(chosen):
+            return chosen
+        user = update.effective_user if isinstance(update, Update) else None
+        from_telegram = normalise_language(user.language_code if user else None)
+        return from_telegram or self.services.settings.default_language
+
+    def t(self, update: object) -> Translator:
+        """The translator for the user behind ``update``."""
+        return translator(self.language_for(update))
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The services stored on an application (for lifecycle hooks and jobs)."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    return services
+
+
+def language_of_user(context: CallbackContext[Any, Any, Any, Any], user_id: int) -> str:
+    """The language a user chose with /language, for messages sent outside their updates."""
+    data = context.application.user_data.get(user_id, {})
+    chosen = normalise_language(data.get("language")) if isinstance(data, dict) else None
+    return chosen or services_of(context.application).settings.default_language

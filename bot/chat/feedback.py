@@ -1,0 +1,52 @@
+"""What staff are told when their input or Gameball is not right (PRODUCT §5).
+
+Reason codes from the domain and typed errors from the client become short, localised
+sentences. Gameball's own message is shown only for rejections (it explains what to fix);
+nothing else from an exception ever reaches the chat.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.domain import contacts
+from bot.domain.contacts import InvalidInput, example_mobile
+from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized
+from bot.i18n import N_, Translator
+
+_INPUT_REASONS = {
+    contacts.EMPTY: N_("That was empty."),
+    contacts.MOBILE_NOT_A_NUMBER: N_("That doesn't look like a phone number."),
+    contacts.MOBILE_TOO_SHORT: N_("That number is too short."),
+    contacts.MOBILE_TOO_LONG: N_("That number is too long."),
+    contacts.MOBILE_UNKNOWN_COUNTRY: N_("That country code doesn't exist."),
+    contacts.MOBILE_INVALID: N_("That number isn't valid."),
+    contacts.MOBILE_NOT_MOBILE: N_("That is not a mobile number."),
+    contacts.EMAIL_INVALID: N_("That isn't a valid email address."),
+    contacts.ID_TOO_LONG: N_("A customer ID has at most 100 characters."),
+    contacts.ID_BAD_CHARACTERS: N_("A customer ID can't contain spaces or invisible characters."),
+    contacts.NAME_TOO_LONG: N_("A name has at most 100 characters."),
+}
+
+_MOBILE_REASONS = {reason for reason in _INPUT_REASONS if reason.startswith("mobile_")}
+
+
+def invalid_input_text(exc: InvalidInput, t: Translator, region: str) -> str:
+    """Why the input was refused, with an example for mobile numbers; then a second chance."""
+    reason = t(_INPUT_REASONS.get(exc.reason, N_("That wasn't accepted.")))
+    if exc.reason in _MOBILE_REASONS:
+        example = html.escape(example_mobile(region))
+        reason += " " + t("Example: {example}", example=f"<code>{example}</code>")
+    return "⚠️ " + reason + " " + t("Please try again.")
+
+
+def gameball_error_text(exc: GameballError, t: Translator) -> str:
+    """A clear sentence for a Gameball failure."""
+    if isinstance(exc, Unauthorized):
+        return "⛔ " + t("The bot's loyalty credentials are rejected. Please tell a manager.")
+    if isinstance(exc, Rejected):
+        reason = html.escape(exc.message) if exc.message else t("no reason given")
+        return "⚠️ " + t("Gameball did not accept this: {reason}", reason=reason)
+    if isinstance(exc, NotFound):
+        return t("Gameball does not know this customer.")
+    return "⏳ " + t("Gameball is not answering right now.")

@@ -1,0 +1,723 @@
+"""The identify conversation (PRODUCT §4): look a customer up, or sign them up on the spot.
+
+Read top to bottom, this is the flow a cashier experiences: send an ID (or mobile) → balance
+card; unknown → Create profile → name → mobile → email → summary → Create → onboarding
+confirmation and card. Every step is one small coroutine returning the next state.
+
+The draft of the customer being created lives in ``user_data["flow"]`` (persisted, so a restart
+loses nothing); its short ``id`` is in every button, so buttons on old messages cannot act on a
+newer flow.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.chat import keyboards as kb
+from bot.chat.access import requires
+from bot.chat.alerts import alert_managers_about_credentials
+from bot.chat.audit import audit
+from bot.chat.cards import balance_card, code, onboarding_confirmation, summary
+from bot.chat.context import ChatContext
+from bot.chat.feedback import gameball_error_text, invalid_input_text
+from bot.domain.contacts import InvalidInput, clean_name, normalise_email, normalise_mobile
+from bot.domain.identify import NewCustomer, resolve_identifier
+from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized, Unavailable
+from bot.i18n import Translator
+from bot.services.customers import CustomerCard
+
+# Conversation states, in the order a cashier meets them.
+ASK_ID, NOT_FOUND, ASK_NAME, ASK_MOBILE, ASK_EMAIL, CONFIRM, EDIT_CHOICE = range(7)
+LOOKUP_FAILED, CREATE_FAILED = range(7, 9)
+END = ConversationHandler.END
+
+FLOW_KEY = "flow"
+PRIVATE = filters.ChatType.PRIVATE
+PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+
+Step = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
+
+
+# --- the flow's draft ------------------------------------------------------------------------
+
+
+def current_flow(context: ChatContext) -> dict[str, Any] | None:
+    """The draft of the flow in progress for this user, if any."""
+    flow = context.user_data.get(FLOW_KEY) if context.user_data is not None else None
+    return flow if isinstance(flow, dict) else None
+
+
+def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None) -> dict[str, Any]:
+    """Begin a new flow, replacing any earlier draft."""
+    flow: dict[str, Any] = {
+        "id": secrets.token_urlsafe(6),
+        "customer_id": customer_id,
+        "mobile": mobile,
+        "name": None,
+        "email": None,
+        "editing": False,
+        "touched": time.time(),
+    }
+    assert context.user_data is not None
+    context.user_data[FLOW_KEY] = flow
+    return flow
+
+
+def end_flow(context: ChatContext) -> int:
+    """Forget the draft and leave the conversation."""
+    if context.user_data is not None:
+        context.user_data.pop(FLOW_KEY, None)
+    return END
+
+
+def draft_of(flow: dict[str, Any]) -> NewCustomer:
+    """The new customer as collected so far."""
+    return NewCustomer(
+        customer_id=flow["customer_id"],
+        name=flow.get("name"),
+        mobile=flow.get("mobile"),
+        email=flow.get("email"),
+    )
+
+
+def _persist(context: ChatContext, flow: dict[str, Any]) -> None:
+    """Write a changed draft back so persistence notices it."""
+    flow["touched"] = time.time()
+    assert context.user_data is not None
+    context.user_data[FLOW_KEY] = flow
+
+
+# --- step decorators -------------------------------------------------------------------------
+
+
+def flow_step(callback: Step) -> Step:
+    """A step inside a flow: staff only, the draft must exist and must not have expired.
+
+    The expiry check here makes ``CONVERSATION_TIMEOUT`` hold across restarts too (PTB's
+    timeout jobs do not survive one). Button presses must carry the current flow's id.
+    """
+
+    @requires("staff")
+    @functools.wraps(callback)
+    async def step(update: Update, context: ChatContext) -> object:
+        flow = current_flow(context)
+        query = update.callback_query
+        if query is not None:
+            button = kb.parse_flow_data(query.data)
+            if flow is None or button is None or button.flow_id != flow["id"]:
+                t = context.t(update)
+                await query.answer(t("That button belongs to an earlier customer."))
+                return None
+        if flow is None:
+            start_flow(context, None, None)
+            await reply(update, ask_id_text(context, context.t(update)))
+            return ASK_ID
+        timeout = context.services.settings.conversation_timeout
+        if time.time() - float(flow.get("touched", 0)) > timeout:
+            await _say_expired(update, context)
+            return end_flow(context)
+        flow["touched"] = time.time()
+        return await callback(update, context)
+
+    return step
+
+
+async def _say_expired(update: Update, context: ChatContext) -> None:
+    t = context.t(update)
+    text = t("This sign-up expired after a long pause. Send the customer's ID to start again.")
+    if update.callback_query:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text)
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message:
+    """Answer in the chat the update came from, as HTML."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+
+
+async def close_buttons(update: Update, note: str | None = None) -> None:
+    """Acknowledge a button press and take the keyboard off its message (no double taps)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(note)
+    if query.message is not None and isinstance(query.message, Message):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
+    """Send a balance card with its Refresh / Next customer buttons."""
+    t = context.t(update)
+    markup = kb.card_keyboard(card.customer_id, t, context.services.database)
+    await reply(update, balance_card(card, t), reply_markup=markup)
+
+
+def ask_id_text(context: ChatContext, t: Translator) -> str:
+    """The first question, worded for the configured customer-ID scheme."""
+    if context.services.rules.by_mobile:
+        return t("Send the customer's mobile number (or /cancel).")
+    return t("Send the customer ID (or /cancel).")
+
+
+# --- 1. ask for the customer ID --------------------------------------------------------------
+
+
+@requires("staff")
+async def identify_command(update: Update, context: ChatContext) -> int:
+    """``/identify [id]``: look up straight away when the ID came with the command."""
+    text = " ".join(context.args or [])
+    if text.strip():
+        return await lookup(update, context, text)
+    start_flow(context, None, None)
+    await reply(update, ask_id_text(context, context.t(update)))
+    return ASK_ID
+
+
+@requires("staff")
+async def identify_text(update: Update, context: ChatContext) -> int:
+    """Plain text outside a conversation is ``/identify <text>``."""
+    assert update.effective_message is not None
+    return await lookup(update, context, update.effective_message.text or "")
+
+
+@requires("staff")
+async def identify_contact(update: Update, context: ChatContext) -> int:
+    """With the ``mobile`` scheme, a shared contact card identifies its owner."""
+    contact = update.effective_message.contact if update.effective_message else None
+    if contact is None or not context.services.rules.by_mobile:
+        start_flow(context, None, None)
+        await reply(update, ask_id_text(context, context.t(update)))
+        return ASK_ID
+    return await lookup(update, context, _contact_number(contact.phone_number))
+
+
+@requires("staff")
+async def next_customer(update: Update, context: ChatContext) -> int:
+    """The card's Next customer button: ask for the next ID."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    start_flow(context, None, None)
+    await reply(update, ask_id_text(context, context.t(update)))
+    return ASK_ID
+
+
+@flow_step
+async def id_answer(update: Update, context: ChatContext) -> int:
+    """The answer to "Send the customer ID"."""
+    message = update.effective_message
+    assert message is not None
+    text = _contact_number(message.contact.phone_number) if message.contact else message.text
+    return await lookup(update, context, text or "")
+
+
+# --- 2. look up ------------------------------------------------------------------------------
+
+
+async def lookup(update: Update, context: ChatContext, text: str) -> int:
+    """Resolve the text to a customer ID and show the card, or offer to create the profile."""
+    t = context.t(update)
+    try:
+        identifier = resolve_identifier(text, context.services.rules)
+    except InvalidInput as exc:
+        start_flow(context, None, None)
+        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
+        return ASK_ID
+    flow = start_flow(context, identifier.customer_id, identifier.mobile)
+    return await _lookup_flow(update, context, flow)
+
+
+async def _lookup_flow(update: Update, context: ChatContext, flow: dict[str, Any]) -> int:
+    customer_id = flow["customer_id"]
+    try:
+        card = await context.services.customers.lookup(
+            customer_id, language=context.language_for(update)
+        )
+    except NotFound:
+        audit(context, update, "lookup", "not_found", customer_id)
+        return await _offer_creation(update, context, flow)
+    except GameballError as exc:
+        audit(context, update, "lookup", _result_of(exc), customer_id)
+        return await _lookup_failed(update, context, flow, exc)
+    audit(context, update, "lookup", "found", customer_id)
+    end_flow(context)
+    await send_card(update, context, card)
+    return END
+
+
+async def _lookup_failed(
+    update: Update, context: ChatContext, flow: dict[str, Any], exc: GameballError
+) -> int:
+    t = context.t(update)
+    text = gameball_error_text(exc, t)
+    if isinstance(exc, Unauthorized):
+        await alert_managers_about_credentials(context)
+    if isinstance(exc, Rejected):
+        await reply(update, text + "\n\n" + ask_id_text(context, t))
+        return ASK_ID
+    markup = kb.flow_keyboard(
+        flow["id"], [[(t("Retry"), kb.RETRY_LOOKUP), (t("Cancel"), kb.CANCEL)]]
+    )
+    await reply(update, text, reply_markup=markup)
+    return LOOKUP_FAILED
+
+
+@flow_step
+async def retry_lookup(update: Update, context: ChatContext) -> int:
+    """Retry button after Gameball did not answer a look-up."""
+    await close_buttons(update)
+    flow = current_flow(context)
+    assert flow is not None
+    return await _lookup_flow(update, context, flow)
+
+
+# --- 3. not found: offer to create -----------------------------------------------------------
+
+
+async def _offer_creation(update: Update, context: ChatContext, flow: dict[str, Any]) -> int:
+    t = context.t(update)
+    text = t(
+        "No customer with ID {customer_id} yet. Create a loyalty profile?",
+        customer_id=code(flow["customer_id"]),
+    )
+    markup = kb.flow_keyboard(
+        flow["id"], [[(t("Create profile"), kb.CREATE_PROFILE), (t("Cancel"), kb.CANCEL)]]
+    )
+    await reply(update, text, reply_markup=markup)
+    return NOT_FOUND
+
+
+@flow_step
+async def create_profile(update: Update, context: ChatContext) -> int:
+    """Create profile: start collecting the customer's details with the name."""
+    await close_buttons(update)
+    return await _ask_name(update, context)
+
+
+# --- 4. name ---------------------------------------------------------------------------------
+
+
+async def _ask_name(update: Update, context: ChatContext) -> int:
+    t = context.t(update)
+    flow = current_flow(context)
+    assert flow is not None
+    markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
+    await reply(update, t("What is the customer's name?"), reply_markup=markup)
+    return ASK_NAME
+
+
+@flow_step
+async def name_answer(update: Update, context: ChatContext) -> int:
+    """The customer's name, typed by staff."""
+    t = context.t(update)
+    assert update.effective_message is not None
+    try:
+        name = clean_name(update.effective_message.text or "")
+    except InvalidInput as exc:
+        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
+        return await _ask_name(update, context)
+    return await _after_name(update, context, name)
+
+
+@flow_step
+async def skip_name(update: Update, context: ChatContext) -> int:
+    """Skip: sign the customer up without a name."""
+    await close_buttons(update)
+    return await _after_name(update, context, None)
+
+
+async def _after_name(update: Update, context: ChatContext, name: str | None) -> int:
+    flow = current_flow(context)
+    assert flow is not None
+    flow["name"] = name
+    _persist(context, flow)
+    if flow["editing"]:
+        return await _show_summary(update, context)
+    if flow.get("mobile") and context.services.rules.by_mobile:
+        return await _ask_email(update, context)
+    return await _ask_mobile(update, context)
+
+
+# --- 5. mobile -------------------------------------------------------------------------------
+
+
+async def _ask_mobile(update: Update, context: ChatContext) -> int:
+    t = context.t(update)
+    flow = current_flow(context)
+    assert flow is not None
+    markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
+    text = t("What is the customer's mobile number? You can also share their contact card.")
+    await reply(update, text, reply_markup=markup)
+    return ASK_MOBILE
+
+
+@flow_step
+async def mobile_answer(update: Update, context: ChatContext) -> int:
+    """The mobile number: typed in any common format, or a shared contact card."""
+    t = context.t(update)
+    message = update.effective_message
+    assert message is not None
+    raw = _contact_number(message.contact.phone_number) if message.contact else message.text
+    region = context.services.settings.default_region
+    try:
+        mobile = normalise_mobile(raw or "", region)
+    except InvalidInput as exc:
+        await reply(update, invalid_input_text(exc, t, region))
+        return await _ask_mobile(update, context)
+    return await _after_mobile(update, context, mobile)
+
+
+@flow_step
+async def skip_mobile(update: Update, context: ChatContext) -> int:
+    """Skip: no mobile (the email then becomes required)."""
+    await close_buttons(update)
+    return await _after_mobile(update, context, None)
+
+
+async def _after_mobile(update: Update, context: ChatContext, mobile: str | None) -> int:
+    flow = current_flow(context)
+    assert flow is not None
+    flow["mobile"] = mobile
+    _persist(context, flow)
+    if flow["editing"] and (mobile or flow.get("email")):
+        return await _show_summary(update, context)
+    return await _ask_email(update, context)
+
+
+def _contact_number(phone_number: str) -> str:
+    """Telegram sends contact numbers in international form, often without the ``+``."""
+    digits = phone_number.strip()
+    if digits.isdigit() and not digits.startswith("0"):
+        return "+" + digits
+    return digits
+
+
+# --- 6. email --------------------------------------------------------------------------------
+
+
+async def _ask_email(update: Update, context: ChatContext) -> int:
+    t = context.t(update)
+    flow = current_flow(context)
+    assert flow is not None
+    if flow.get("mobile"):
+        markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
+        await reply(update, t("What is the customer's email?"), reply_markup=markup)
+    else:
+        text = t("What is the customer's email? It is needed because there is no mobile.")
+        await reply(update, text)
+    return ASK_EMAIL
+
+
+@flow_step
+async def email_answer(update: Update, context: ChatContext) -> int:
+    """The customer's email address."""
+    t = context.t(update)
+    assert update.effective_message is not None
+    try:
+        email = normalise_email(update.effective_message.text or "")
+    except InvalidInput as exc:
+        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
+        return await _ask_email(update, context)
+    return await _after_email(update, context, email)
+
+
+@flow_step
+async def skip_email(update: Update, context: ChatContext) -> int:
+    """Skip: allowed only when a mobile was given (at least one contact field)."""
+    flow = current_flow(context)
+    assert flow is not None
+    if not flow.get("mobile"):
+        t = context.t(update)
+        await close_buttons(update, t("An email is needed when there is no mobile."))
+        return await _ask_email(update, context)
+    await close_buttons(update)
+    return await _after_email(update, context, None)
+
+
+async def _after_email(update: Update, context: ChatContext, email: str | None) -> int:
+    flow = current_flow(context)
+    assert flow is not None
+    flow["email"] = email
+    _persist(context, flow)
+    return await _show_summary(update, context)
+
+
+# --- 7. summary, edit, create ----------------------------------------------------------------
+
+
+async def _show_summary(update: Update, context: ChatContext, note: str = "") -> int:
+    t = context.t(update)
+    flow = current_flow(context)
+    assert flow is not None
+    flow["editing"] = False
+    _persist(context, flow)
+    markup = kb.flow_keyboard(
+        flow["id"],
+        [[(t("Create"), kb.CREATE), (t("Edit"), kb.EDIT), (t("Cancel"), kb.CANCEL)]],
+    )
+    text = (note + "\n\n" if note else "") + summary(draft_of(flow), t)
+    await reply(update, text, reply_markup=markup)
+    return CONFIRM
+
+
+@flow_step
+async def edit_choice(update: Update, context: ChatContext) -> int:
+    """Edit: choose which field to change."""
+    t = context.t(update)
+    await close_buttons(update)
+    flow = current_flow(context)
+    assert flow is not None
+    fields = [(t("Name"), kb.EDIT_NAME), (t("Email"), kb.EDIT_EMAIL)]
+    if not context.services.rules.by_mobile:
+        fields.insert(1, (t("Mobile"), kb.EDIT_MOBILE))
+    markup = kb.flow_keyboard(flow["id"], [fields, [(t("Back"), kb.BACK)]])
+    await reply(update, t("What do you want to change?"), reply_markup=markup)
+    return EDIT_CHOICE
+
+
+@flow_step
+async def edit_field(update: Update, context: ChatContext) -> int:
+    """One of Name / Mobile / Email was chosen: ask for it again, then return to the summary."""
+    await close_buttons(update)
+    flow = current_flow(context)
+    assert flow is not None
+    assert update.callback_query is not None
+    button = kb.parse_flow_data(update.callback_query.data)
+    action = button.action if button else kb.BACK
+    if action == kb.BACK:
+        return await _show_summary(update, context)
+    flow["editing"] = True
+    _persist(context, flow)
+    ask = {kb.EDIT_NAME: _ask_name, kb.EDIT_MOBILE: _ask_mobile, kb.EDIT_EMAIL: _ask_email}
+    return await ask[action](update, context)
+
+
+@flow_step
+async def create(update: Update, context: ChatContext) -> int:
+    """Create: upsert the profile, then confirm and show its card. A second tap finds no flow."""
+    await close_buttons(update)
+    return await _create(update, context)
+
+
+async def _create(update: Update, context: ChatContext) -> int:
+    t = context.t(update)
+    flow = current_flow(context)
+    assert flow is not None
+    customer = draft_of(flow)
+    language = context.language_for(update)
+    customers = context.services.customers
+    try:
+        await customers.upsert(customer, language=language)
+    except Rejected as exc:
+        audit(context, update, "create", "rejected", customer.customer_id)
+        return await _show_summary(update, context, note=gameball_error_text(exc, t))
+    except GameballError as exc:
+        audit(context, update, "create", _result_of(exc), customer.customer_id)
+        return await _create_failed(update, context, flow, exc)
+    audit(context, update, "create", "created", customer.customer_id)
+    end_flow(context)
+    await reply(update, onboarding_confirmation(customer, t))
+    await _send_card_after_create(update, context, customer, language)
+    return END
+
+
+async def _send_card_after_create(
+    update: Update, context: ChatContext, customer: NewCustomer, language: str
+) -> None:
+    """The new profile's card; if Gameball stumbles now, the profile exists anyway: say so."""
+    t = context.t(update)
+    try:
+        card = await context.services.customers.card_after_create(customer, language=language)
+    except GameballError:
+        text = t("The balance is not available right now. Tap Refresh in a moment.")
+        markup = kb.card_keyboard(customer.customer_id, t, context.services.database)
+        await reply(update, text, reply_markup=markup)
+        return
+    await send_card(update, context, card)
+
+
+async def _create_failed(
+    update: Update, context: ChatContext, flow: dict[str, Any], exc: GameballError
+) -> int:
+    t = context.t(update)
+    if isinstance(exc, Unauthorized):
+        await alert_managers_about_credentials(context)
+    markup = kb.flow_keyboard(
+        flow["id"],
+        [[(t("Retry"), kb.RETRY_CREATE), (t("Queue it"), kb.QUEUE)], [(t("Cancel"), kb.CANCEL)]],
+    )
+    text = gameball_error_text(exc, t) + "\n" + t("Nothing is lost: retry now, or queue it.")
+    await reply(update, text, reply_markup=markup)
+    return CREATE_FAILED
+
+
+@flow_step
+async def retry_create(update: Update, context: ChatContext) -> int:
+    """Retry button after Gameball did not answer the creation."""
+    await close_buttons(update)
+    return await _create(update, context)
+
+
+@flow_step
+async def queue_creation(update: Update, context: ChatContext) -> int:
+    """Queue it: store the sign-up; the outbox job sends it when Gameball is back."""
+    from bot.chat.outbox import enqueue_creation
+
+    await close_buttons(update)
+    flow = current_flow(context)
+    assert flow is not None
+    await enqueue_creation(update, context, draft_of(flow))
+    return end_flow(context)
+
+
+# --- leaving ---------------------------------------------------------------------------------
+
+
+@flow_step
+async def cancel_button(update: Update, context: ChatContext) -> int:
+    """Cancel button at any step."""
+    await close_buttons(update)
+    t = context.t(update)
+    await reply(update, t("Cancelled. Send the next customer's ID when ready."))
+    return end_flow(context)
+
+
+@requires("staff")
+async def cancel_command(update: Update, context: ChatContext) -> int:
+    """``/cancel`` at any step (and outside a flow, where it just confirms)."""
+    t = context.t(update)
+    had_flow = current_flow(context) is not None
+    end_flow(context)
+    text = (
+        t("Cancelled. Send the next customer's ID when ready.")
+        if had_flow
+        else t("Nothing to cancel.")
+    )
+    await reply(update, text)
+    return END
+
+
+async def timed_out(update: object, context: ChatContext) -> int:
+    """``CONVERSATION_TIMEOUT`` of silence: tell the cashier the flow expired."""
+    if isinstance(update, Update) and current_flow(context) is not None:
+        await _say_expired(update, context)
+    return end_flow(context)
+
+
+def hint_for(state: int) -> MessageHandler[Any, Any]:
+    """Stickers, photos, voice, or text where a button is expected: say what this step needs."""
+
+    @flow_step
+    async def hint(update: Update, context: ChatContext) -> None:
+        t = context.t(update)
+        hints = {
+            ASK_ID: ask_id_text(context, t),
+            ASK_NAME: t("Please type the customer's name, or tap Skip."),
+            ASK_MOBILE: t("Please type the mobile number or share a contact card, or tap Skip."),
+            ASK_EMAIL: t("Please type the customer's email address."),
+        }
+        await reply(update, hints.get(state, t("Please use the buttons above, or /cancel.")))
+
+    return MessageHandler(PRIVATE & ~filters.COMMAND, hint)
+
+
+def _result_of(exc: GameballError) -> str:
+    """The audit log's word for a failed call."""
+    if isinstance(exc, Unavailable):
+        return "unavailable"
+    if isinstance(exc, Unauthorized):
+        return "unauthorized"
+    return "rejected"
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+def _button(callback: Step, *actions: str) -> CallbackQueryHandler[Any, Any]:
+    """A handler for flow buttons with one of ``actions``."""
+    pattern = r"^f:[\w-]+:(" + "|".join(actions) + r")$"
+    return CallbackQueryHandler(callback, pattern=pattern)
+
+
+def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
+    """The identify flow as a persistent ``ConversationHandler``."""
+    text_or_contact = PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT)
+    cancel = _button(cancel_button, kb.CANCEL)
+    states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
+        ASK_ID: [MessageHandler(text_or_contact, id_answer)],
+        NOT_FOUND: [
+            _button(create_profile, kb.CREATE_PROFILE),
+            cancel,
+            MessageHandler(PLAIN_TEXT, identify_text),
+        ],
+        ASK_NAME: [MessageHandler(PLAIN_TEXT, name_answer), _button(skip_name, kb.SKIP)],
+        ASK_MOBILE: [MessageHandler(text_or_contact, mobile_answer), _button(skip_mobile, kb.SKIP)],
+        ASK_EMAIL: [MessageHandler(PLAIN_TEXT, email_answer), _button(skip_email, kb.SKIP)],
+        CONFIRM: [_button(create, kb.CREATE), _button(edit_choice, kb.EDIT), cancel],
+        EDIT_CHOICE: [
+            _button(edit_field, kb.EDIT_NAME, kb.EDIT_MOBILE, kb.EDIT_EMAIL, kb.BACK),
+        ],
+        LOOKUP_FAILED: [
+            _button(retry_lookup, kb.RETRY_LOOKUP),
+            cancel,
+            MessageHandler(PLAIN_TEXT, identify_text),
+        ],
+        CREATE_FAILED: [
+            _button(retry_create, kb.RETRY_CREATE),
+            _button(queue_creation, kb.QUEUE),
+            cancel,
+        ],
+        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+    }
+    for state, handlers in states.items():
+        if state != ConversationHandler.TIMEOUT:
+            handlers.append(hint_for(int(state)))  # type: ignore[call-overload]
+    # Buttons are tracked per chat on purpose (one flow per cashier, button data carries the
+    # flow id), so PTB's per_message advice does not apply here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        return _conversation(states, timeout)
+
+
+def _conversation(
+    states: dict[object, list[BaseHandler[Any, Any, Any]]], timeout: float
+) -> ConversationHandler[Any]:
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("identify", identify_command, filters=PRIVATE),
+            MessageHandler(PLAIN_TEXT, identify_text),
+            MessageHandler(PRIVATE & filters.CONTACT, identify_contact),
+            CallbackQueryHandler(next_customer, pattern=f"^{kb.NEXT_CUSTOMER}$"),
+        ],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel_command),
+            CommandHandler("identify", identify_command, filters=PRIVATE),
+        ],
+        name="identify",
+        persistent=True,
+        conversation_timeout=timeout,
+    )

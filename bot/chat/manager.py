@@ -1,0 +1,249 @@
+"""Manager commands (PRODUCT §3): ``/invite``, ``/staff`` with Revoke, ``/activity``, ``/queue``.
+
+A manager runs the team from their phone: invite a pop-up worker with a one-time link, see
+what each person did, and cut someone off at once. Every handler checks the manager role when
+it runs, including button presses on old lists.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from babel.dates import format_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.chat.access import requires
+from bot.chat.audit import audit
+from bot.chat.cards import code
+from bot.chat.context import ChatContext
+from bot.chat.identify import reply
+from bot.i18n import Translator
+from bot.storage import AuditEntry, Database, StaffMember
+
+ACTIVITY_PAGE = 10
+REVOKE_ASK, REVOKE_YES, REVOKE_NO = "m:rv", "m:rvy", "m:rvn"
+ACTIVITY = "m:a"
+
+
+@requires("manager")
+async def invite(update: Update, context: ChatContext) -> None:
+    """``/invite``: a one-time deep link, valid 24 h, that makes whoever opens it staff."""
+    user = update.effective_user
+    assert user is not None
+    t = context.t(update)
+    invite_code, expires_at = context.services.database.invites.create(user.id)
+    link = f"https://t.me/{context.bot.username}?start={invite_code}"
+    audit(context, update, "invite", "created")
+    when = format_datetime(expires_at, format="short", locale=t.language)
+    text = "\n".join(
+        [
+            "🔗 "
+            + t(
+                "Send this link to the new staff member. It works once, until {when} (UTC).",
+                when=when,
+            ),
+            "",
+            html.escape(link),
+        ]
+    )
+    await reply(update, text, disable_web_page_preview=True)
+
+
+def _staff_line(member: StaffMember, t: Translator) -> str:
+    name = html.escape(member.name or (f"@{member.username}" if member.username else "—"))
+    role = t("manager") if member.role == "manager" else t("staff")
+    since = format_datetime(member.enrolled_at, format="d MMM y", locale=t.language)
+    return f"• <b>{name}</b> ({role}), {code(str(member.user_id))}, " + t(
+        "since {date}", date=since
+    )
+
+
+def _revocable(member: StaffMember) -> bool:
+    """Managers configured by MANAGER_IDS cannot be revoked from the chat."""
+    return not (member.role == "manager" and member.source == "config")
+
+
+@requires("manager")
+async def staff(update: Update, context: ChatContext) -> None:
+    """``/staff``: everyone with access, with a Revoke button for each revocable member."""
+    t = context.t(update)
+    members = context.services.database.staff.list_active()
+    lines = ["<b>" + t("Team ({count})", count=len(members)) + "</b>"]
+    lines += [_staff_line(member, t) for member in members]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                "🚫 " + t("Revoke {name}", name=member.name or str(member.user_id)),
+                callback_data=f"{REVOKE_ASK}:{member.user_id}",
+            )
+        ]
+        for member in members
+        if _revocable(member) and member.user_id != _user_id(update)
+    ]
+    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+def _user_id(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
+def _target(update: Update) -> int | None:
+    data = update.callback_query.data if update.callback_query else None
+    tail = (data or "").rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+@requires("manager")
+async def revoke_ask(update: Update, context: ChatContext) -> None:
+    """Revoke button: ask for confirmation first (a mistaken tap costs a worker their shift)."""
+    query = update.callback_query
+    assert query is not None
+    t = context.t(update)
+    target = _target(update)
+    member = context.services.database.staff.get(target) if target else None
+    await query.answer()
+    if member is None:
+        await reply(update, t("That person no longer has access."))
+        return
+    name = html.escape(member.name or str(member.user_id))
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("Yes, revoke"), callback_data=f"{REVOKE_YES}:{member.user_id}"
+                ),
+                InlineKeyboardButton(t("No"), callback_data=f"{REVOKE_NO}:{member.user_id}"),
+            ]
+        ]
+    )
+    await reply(update, t("Revoke access for {name}?", name=f"<b>{name}</b>"), reply_markup=markup)
+
+
+@requires("manager")
+async def revoke_answer(update: Update, context: ChatContext) -> None:
+    """Yes / No on the confirmation: revoke at once, or leave things as they are."""
+    query = update.callback_query
+    assert query is not None
+    t = context.t(update)
+    await query.answer()
+    target = _target(update)
+    if target is None or (query.data or "").startswith(REVOKE_NO + ":"):
+        await query.edit_message_text(t("Nothing changed."))
+        return
+    revoked = context.services.database.staff.revoke(target)
+    audit(context, update, "revoke", "ok" if revoked else "refused", detail=f"user={target}")
+    text = t("Access revoked.") if revoked else t("This person's access cannot be revoked here.")
+    await query.edit_message_text(text)
+
+
+def _entry_line(entry: AuditEntry, t: Translator) -> str:
+    when = format_datetime(entry.at, format="d MMM, HH:mm", locale=t.language)
+    who = html.escape(entry.actor_name or str(entry.actor_id))
+    customer = f" {code(entry.customer_id)}" if entry.customer_id else ""
+    store = f" · {html.escape(entry.store)}" if entry.store else ""
+    what = f"{html.escape(entry.action)} → {html.escape(entry.result)}"
+    return f"{when} · {who} · {what}{customer}{store}"
+
+
+def _activity_markup(
+    older_than: int | None, actor_id: int | None, t: Translator, members: list[StaffMember]
+) -> InlineKeyboardMarkup:
+    """``older_than`` is the id of the oldest entry shown when older ones exist, else None."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if older_than is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("Older"), callback_data=f"{ACTIVITY}:{older_than}:{actor_id or 0}"
+                )
+            ]
+        )
+    if actor_id is None:
+        rows += [
+            [
+                InlineKeyboardButton(
+                    "👤 " + (member.name or str(member.user_id)),
+                    callback_data=f"{ACTIVITY}:0:{member.user_id}",
+                )
+            ]
+            for member in members[:8]
+        ]
+    else:
+        rows.append([InlineKeyboardButton(t("Everyone"), callback_data=f"{ACTIVITY}:0:0")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _activity_page(
+    database: Database, before_id: int | None, actor_id: int | None
+) -> tuple[list[AuditEntry], int | None]:
+    """One page of entries, and the id to page back from if older entries exist.
+
+    One entry more than a page is read so that an Older button never leads to an empty page.
+    """
+    entries = database.audit.latest(limit=ACTIVITY_PAGE + 1, before_id=before_id, actor_id=actor_id)
+    page = entries[:ACTIVITY_PAGE]
+    return page, (page[-1].id if len(entries) > ACTIVITY_PAGE else None)
+
+
+async def _send_activity(
+    update: Update, context: ChatContext, before_id: int | None, actor_id: int | None
+) -> None:
+    t = context.t(update)
+    database = context.services.database
+    entries, older_than = _activity_page(database, before_id, actor_id)
+    queued = database.outbox.pending_count()
+    header = "<b>" + t("Recent activity") + "</b>"
+    if actor_id is not None:
+        member = database.staff.get(actor_id)
+        header += " · " + html.escape(member.name if member and member.name else str(actor_id))
+    lines = [header, t("Sign-ups waiting in the queue: {count}", count=queued), ""]
+    lines += [_entry_line(entry, t) for entry in entries] or [t("No activity yet.")]
+    markup = _activity_markup(older_than, actor_id, t, database.staff.list_active())
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await query.edit_message_text(
+            "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    else:
+        await reply(update, "\n".join(lines), reply_markup=markup)
+
+
+@requires("manager")
+async def activity(update: Update, context: ChatContext) -> None:
+    """``/activity``: the latest audit entries, paged, with a filter per staff member."""
+    await _send_activity(update, context, None, None)
+
+
+@requires("manager")
+async def activity_page(update: Update, context: ChatContext) -> None:
+    """Older / per-person / Everyone buttons under the activity list."""
+    parts = ((update.callback_query.data if update.callback_query else "") or "").split(":")
+    before, actor = (parts[2], parts[3]) if len(parts) == 4 else ("0", "0")
+    if not (before.isdigit() and actor.isdigit()):
+        return
+    await _send_activity(update, context, int(before) or None, int(actor) or None)
+
+
+@requires("manager")
+async def queue(update: Update, context: ChatContext) -> None:
+    """``/queue``: how many sign-ups are waiting for Gameball."""
+    t = context.t(update)
+    count = context.services.database.outbox.pending_count()
+    await reply(update, t("Sign-ups waiting in the queue: {count}", count=count))
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """The manager handlers, for ``register_handlers``."""
+    return [
+        CommandHandler("invite", invite),
+        CommandHandler("staff", staff),
+        CommandHandler("activity", activity),
+        CommandHandler("queue", queue),
+        CallbackQueryHandler(revoke_ask, pattern=rf"^{REVOKE_ASK}:\d+$"),
+        CallbackQueryHandler(revoke_answer, pattern=rf"^({REVOKE_YES}|{REVOKE_NO}):\d+$"),
+        CallbackQueryHandler(activity_page, pattern=rf"^{ACTIVITY}:\d+:\d+$"),
+    ]

@@ -1,0 +1,180 @@
+"""The queue of sign-ups waiting for Gameball (PRODUCT §5 "Nothing lost").
+
+A creation that failed because Gameball was unavailable can be queued. The queue lives in
+SQLite; a repeating job sends due items with backoff, and tells the staff member once when the
+profile exists (with its card) or why it finally failed. Items interrupted by a crash are sent
+again — the upsert is idempotent — and a finished item is reported exactly once
+(``mark_notified``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackContext
+
+from bot.chat import keyboards as kb
+from bot.chat.audit import actor_name
+from bot.chat.cards import balance_card, code, onboarding_confirmation
+from bot.chat.context import ChatContext, Services, services_of
+from bot.domain.identify import NewCustomer
+from bot.gameball.errors import GameballError, Rejected
+from bot.i18n import translator
+from bot.storage import OutboxItem
+
+log = logging.getLogger(__name__)
+
+#: How often the job looks for due items, and the backoff between attempts of one item.
+POLL_INTERVAL = 15.0
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY_GAP = timedelta(minutes=15)
+#: After this long a queued sign-up is reported as failed rather than retried forever.
+GIVE_UP_AFTER = timedelta(hours=24)
+#: Each background attempt may take longer than an interactive one: nobody is waiting.
+ATTEMPT_DEADLINE = 30.0
+
+
+async def enqueue_creation(update: Update, context: ChatContext, customer: NewCustomer) -> None:
+    """Store the sign-up and tell the cashier it is safe to move on."""
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None
+    assert chat is not None
+    t = context.t(update)
+    existing = services.database.outbox.pending_for_customer(customer.customer_id)
+    if existing is None:
+        services.database.outbox.enqueue(
+            chat_id=chat.id,
+            user_id=user.id,
+            language=context.language_for(update),
+            customer_id=customer.customer_id,
+            payload=_payload_of(customer),
+        )
+        services.database.audit.record(
+            actor_id=user.id,
+            actor_name=actor_name(update),
+            action="queue",
+            result="queued",
+            customer_id=services.audit_customer_id(customer.customer_id),
+            store=services.settings.store_name or None,
+        )
+    text = "📥 " + t(
+        "Queued. The profile for {customer_id} will be created as soon as Gameball answers, "
+        "and I will tell you here.",
+        customer_id=code(customer.customer_id),
+    )
+    await chat.send_message(text, parse_mode=ParseMode.HTML)
+
+
+def _payload_of(customer: NewCustomer) -> dict[str, Any]:
+    return {
+        "customer_id": customer.customer_id,
+        "name": customer.name,
+        "mobile": customer.mobile,
+        "email": customer.email,
+    }
+
+
+def _customer_of(item: OutboxItem) -> NewCustomer:
+    data = item.payload
+    return NewCustomer(
+        customer_id=item.customer_id,
+        name=data.get("name"),
+        mobile=data.get("mobile"),
+        email=data.get("email"),
+    )
+
+
+def next_attempt_at(item: OutboxItem, now: datetime) -> datetime:
+    """Exponential backoff between attempts: 30 s, 1 min, 2 min … at most 15 min."""
+    gap: timedelta = min(MAX_RETRY_GAP, FIRST_RETRY * (2 ** min(item.attempts, 10)))
+    return now + gap
+
+
+async def process_outbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """JobQueue callback: send every due item, then report what finished."""
+    services = services_of(context.application)
+    now = services.database.now()
+    for item in services.database.outbox.claim_due(now):
+        await _send(services, item, now)
+    await notify_finished(context.application)
+
+
+async def _send(services: Services, item: OutboxItem, now: datetime) -> None:
+    outbox = services.database.outbox
+    customer = _customer_of(item)
+    try:
+        await services.customers.upsert(customer, language=item.language, deadline=ATTEMPT_DEADLINE)
+    except Rejected as exc:
+        outbox.mark_failed(item.id, error=exc.message or "rejected")
+        _audit(services, item, "failed")
+    except GameballError as exc:
+        if now - item.created_at >= GIVE_UP_AFTER:
+            outbox.mark_failed(item.id, error=type(exc).__name__)
+            _audit(services, item, "failed")
+        else:
+            outbox.mark_retry(
+                item.id, error=type(exc).__name__, next_attempt_at=next_attempt_at(item, now)
+            )
+    else:
+        outbox.mark_done(item.id)
+        _audit(services, item, "created")
+
+
+def _audit(services: Services, item: OutboxItem, result: str) -> None:
+    services.database.audit.record(
+        actor_id=item.user_id,
+        actor_name=None,
+        action="queue_send",
+        result=result,
+        customer_id=services.audit_customer_id(item.customer_id),
+        store=services.settings.store_name or None,
+    )
+
+
+async def notify_finished(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Tell staff about finished items not yet reported (also after a crash)."""
+    services = services_of(application)
+    for item in services.database.outbox.unnotified_finished():
+        if not services.database.outbox.mark_notified(item.id):
+            continue
+        try:
+            await _notify(application, services, item)
+        except TelegramError as exc:
+            log.warning("could not notify chat about queued item %s: %s", item.id, exc)
+
+
+async def _notify(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services, item: OutboxItem
+) -> None:
+    t = translator(item.language)
+    bot = application.bot
+    customer = _customer_of(item)
+    if item.status == "failed":
+        reason = item.last_error or ""
+        text = "❌ " + t(
+            "The queued profile for {customer_id} could not be created: {reason}",
+            customer_id=code(customer.customer_id),
+            reason=html.escape(reason),
+        )
+        await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+        return
+    await bot.send_message(
+        item.chat_id, "📬 " + onboarding_confirmation(customer, t), parse_mode=ParseMode.HTML
+    )
+    markup = kb.card_keyboard(customer.customer_id, t, services.database)
+    try:
+        card = await services.customers.card_after_create(customer, language=item.language)
+    except GameballError:
+        text = t("The balance is not available right now. Tap Refresh in a moment.")
+        await bot.send_message(item.chat_id, text, reply_markup=markup)
+        return
+    await bot.send_message(
+        item.chat_id, balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
+    )

@@ -1,0 +1,259 @@
+"""``checkout-bot check``: one screen that tells an operator whether the bot can work here.
+
+It reads the configuration, asks Telegram who the bot is, and makes one harmless Gameball call
+(the balance of a customer ID that cannot exist: 404 proves the keys work). Every line is safe to
+paste into a support ticket: secrets appear as their last four characters at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import SecretStr
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+from telegram.request import BaseRequest
+
+from bot import __version__
+from bot.config import SUPPORTED_LANGUAGES, ConfigError, CustomerIdScheme, Settings
+from bot.gameball.client import GameballClient
+from bot.gameball.errors import GameballError, NotFound, Unauthorized, Unavailable
+from bot.i18n import DOMAIN, LOCALES_DIR
+from bot.logs import RedactingFilter
+from bot.sandbox import Sandbox
+from bot.webhook import webhook_endpoint
+
+#: The key the bot sends to the embedded sandbox when no Gameball key is configured.
+SANDBOX_KEY = "sandbox"
+_SHOWN_TAIL = 4
+#: Shorter secrets are not even partly shown: four characters would be too much of them.
+_MIN_LENGTH_TO_SHOW_TAIL = 12
+
+
+class Report:
+    """Lines of ``status  text`` under section titles; counts the failures."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self.failures = 0
+
+    def section(self, title: str) -> None:
+        print(f"\n{title}", file=self._out)
+
+    def ok(self, text: str) -> None:
+        self._line("ok", text)
+
+    def warn(self, text: str) -> None:
+        self._line("warn", text)
+
+    def fail(self, text: str) -> None:
+        self.failures += 1
+        self._line("FAIL", text)
+
+    def _line(self, status: str, text: str) -> None:
+        print(f"  {status:<5}{text}", file=self._out)
+
+    def summary(self) -> None:
+        if self.failures:
+            plural = "s" if self.failures > 1 else ""
+            print(f"\n{self.failures} check{plural} failed.", file=self._out)
+        else:
+            print("\nAll checks passed.", file=self._out)
+
+
+def secret_tail(secret: str) -> str:
+    """What may be shown of a secret: ``…abcd``, or nothing at all for a short one."""
+    if len(secret) < _MIN_LENGTH_TO_SHOW_TAIL:
+        return "(hidden)"
+    return "…" + secret[-_SHOWN_TAIL:]
+
+
+def key_environment(api_key: str) -> str:
+    """Gameball's test and live keys share one host; some keys carry their kind as a prefix."""
+    if api_key.startswith("gb_test_"):
+        return "a test key (test data only)"
+    if api_key.startswith("gb_live_"):
+        return "a live key (real customers)"
+    return "cannot tell test from live by its prefix (the Gameball dashboard shows which)"
+
+
+def run_check(
+    settings: Settings,
+    *,
+    bot_request: BaseRequest | None = None,
+    gameball_transport: httpx.AsyncBaseTransport | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print the report; 0 when every check passed, 1 otherwise."""
+    return asyncio.run(
+        check(
+            settings,
+            bot_request=bot_request,
+            gameball_transport=gameball_transport,
+            out=out or sys.stdout,
+        )
+    )
+
+
+async def check(
+    settings: Settings,
+    *,
+    bot_request: BaseRequest | None = None,
+    gameball_transport: httpx.AsyncBaseTransport | None = None,
+    out: TextIO,
+) -> int:
+    """The report, from inside a running event loop (``run_check`` is the synchronous door)."""
+    report = Report(out)
+    print(f"Gameball Checkout Bot {__version__}: configuration check", file=out)
+    report.section("Configuration")
+    check_configuration(settings, report)
+    report.section("Telegram")
+    await check_telegram(settings, report, bot_request)
+    report.section("Gameball")
+    await check_gameball(settings, report, gameball_transport)
+    report.summary()
+    return 1 if report.failures else 0
+
+
+def check_configuration(settings: Settings, report: Report) -> None:
+    """What the settings mean in practice, and whether this machine can hold the bot's data."""
+    if settings.gameball_sandbox:
+        report.ok("Gameball: embedded sandbox (demo customers, nothing reaches Gameball)")
+    else:
+        report.ok(f"Gameball: real API at {settings.gameball_base_url}")
+    if settings.customer_id_scheme is CustomerIdScheme.MOBILE:
+        report.ok(f"customer IDs: made from the mobile number as {settings.customer_id_template}")
+    else:
+        report.ok("customer IDs: typed by staff (the merchant's own IDs)")
+    languages = ", ".join(SUPPORTED_LANGUAGES)
+    report.ok(
+        f"region {settings.default_region}; languages {languages} "
+        f"(default {settings.default_language})"
+    )
+    _check_translations(report)
+    _check_data_dir(settings.data_dir, settings.database_path, report)
+    _check_roles(settings, report)
+    _check_webhook(settings, report)
+
+
+def _check_translations(report: Report) -> None:
+    # English is the source language: its texts are the message ids themselves.
+    for language in SUPPORTED_LANGUAGES[1:]:
+        folder = LOCALES_DIR / language / "LC_MESSAGES"
+        if not any((folder / f"{DOMAIN}{suffix}").exists() for suffix in (".po", ".mo")):
+            report.warn(f"no '{language}' catalog in {LOCALES_DIR}: those users will see English")
+
+
+def _check_data_dir(data_dir: Path, database: Path, report: Report) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        report.fail(f"DATA_DIR {data_dir} is not writable: {exc.strerror}")
+        return
+    if database.exists() and not os.access(database, os.R_OK | os.W_OK):
+        report.fail(f"{database} exists but this user (uid {os.getuid()}) cannot write it")
+        return
+    report.ok(f"DATA_DIR {data_dir.resolve()} is writable")
+
+
+def _check_roles(settings: Settings, report: Report) -> None:
+    managers, staff = len(settings.manager_ids), len(settings.staff_ids)
+    counts = f"{managers} manager(s), {staff} staff from MANAGER_IDS/STAFF_IDS"
+    if managers:
+        report.ok(counts)
+    else:
+        report.warn(f"{counts}: nobody can /invite staff; /start shows a user's ID to add")
+
+
+def _check_webhook(settings: Settings, report: Report) -> None:
+    if not settings.webhook_url:
+        report.ok("webhook: not configured (use `checkout-bot run` for long polling)")
+        return
+    try:
+        endpoint = webhook_endpoint(settings)
+    except ConfigError as exc:
+        report.fail(str(exc))
+        return
+    listen = f"{settings.webhook_listen}:{settings.port}"
+    report.ok(f"webhook: {endpoint.url}, listening on {listen}, secret set")
+
+
+async def check_telegram(settings: Settings, report: Report, request: BaseRequest | None) -> None:
+    """``getMe`` proves the token; ``getWebhookInfo`` shows Telegram's view of deliveries."""
+    token = _revealed(settings.telegram_bot_token)
+    if not token:
+        report.fail("no TELEGRAM_BOT_TOKEN: every Telegram mode needs one (from @BotFather)")
+        return
+    host = urlsplit(settings.telegram_base_url).netloc
+    try:
+        async with Bot(token, base_url=settings.telegram_base_url, request=request) as bot:
+            username = bot.username
+            webhook = await bot.get_webhook_info()
+    except InvalidToken:
+        report.fail(
+            f"token {secret_tail(token)} rejected by Telegram: copy it again from @BotFather"
+        )
+        return
+    except TelegramError as exc:
+        detail = RedactingFilter([token]).redact(exc.message)
+        report.fail(f"Telegram Bot API at {host} did not answer: {detail}")
+        return
+    report.ok(f"getMe: @{username}, token {secret_tail(token)}")
+    if not webhook.url:
+        report.ok("no webhook registered (long polling, or webhook mode not started yet)")
+        return
+    report.ok(f"webhook registered: {webhook.url} ({webhook.pending_update_count} pending)")
+    if webhook.last_error_message:
+        report.warn(f"Telegram's last delivery error: {webhook.last_error_message}")
+
+
+async def check_gameball(
+    settings: Settings, report: Report, transport: httpx.AsyncBaseTransport | None
+) -> None:
+    """One balance lookup of a customer that cannot exist: 404 means the keys are accepted."""
+    if transport is None and settings.gameball_sandbox:
+        transport = Sandbox().transport()
+    api_key = _revealed(settings.gameball_api_key) or SANDBOX_KEY
+    secret_key = _revealed(settings.gameball_secret_key) or SANDBOX_KEY
+    if api_key != SANDBOX_KEY:
+        report.ok(f"API key {secret_tail(api_key)}: {key_environment(api_key)}")
+    probe = f"checkout-bot-check-{secrets.token_hex(4)}"
+    async with GameballClient(
+        api_key,
+        secret_key,
+        base_url=settings.gameball_base_url,
+        transport=transport,
+        deadline=settings.gameball_deadline,
+    ) as client:
+        try:
+            await client.get_balance(probe)
+        except NotFound:
+            pass
+        except Unauthorized as exc:
+            report.fail(
+                f"keys rejected (HTTP {exc.status}): check GAMEBALL_API_KEY and "
+                "GAMEBALL_SECRET_KEY (the secret key is the dashboard's transaction key)"
+            )
+            return
+        except Unavailable as exc:
+            report.fail(f"Gameball at {settings.gameball_base_url} unavailable: {exc.message}")
+            return
+        except GameballError as exc:
+            report.fail(f"Gameball refused the test lookup (HTTP {exc.status}): {exc.message}")
+            return
+    report.ok("keys accepted (a balance lookup answered as Gameball does)")
+
+
+def _revealed(secret: SecretStr | None) -> str:
+    """The value exactly as the bot will send it, so the check tests what the bot will do."""
+    return secret.get_secret_value() if secret is not None else ""

@@ -1,0 +1,1 @@
+"""Services: orchestration of Gameball calls for the chat layer (no Telegram here)."""

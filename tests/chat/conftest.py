@@ -1,0 +1,28 @@
+"""Fixtures for conversation tests: a fresh bot per test on a temporary DATA_DIR."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import Sandbox
+from tests.chat.harness import ChatDriver, make_settings, running
+from tests.fakes.telegram import FakeTelegram
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox) -> AsyncIterator[ChatDriver]:
+    async with running(make_settings(tmp_path), fake, sandbox) as driver:
+        yield driver

@@ -1,0 +1,114 @@
+"""Drive the real Application with factory-built updates; assert on recorded Bot API calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.app import BotApplication, build_application
+from bot.config import Settings
+from bot.sandbox import Sandbox
+from tests.fakes.telegram import FakeTelegram, OfflineBotRequest
+
+MANAGER = 111
+STAFF = 222
+STRANGER = 333
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for tests: sandbox, one manager and one staff member, nothing from the machine."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": "123456:TEST-TOKEN-not-real",
+        "gameball_sandbox": True,
+        "data_dir": data_dir,
+        "manager_ids": [MANAGER],
+        "staff_ids": [STAFF],
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+class ChatDriver:
+    """One running bot, a fake Telegram and the Gameball sandbox behind it."""
+
+    def __init__(self, app: BotApplication, fake: FakeTelegram, sandbox: Sandbox) -> None:
+        self.app = app
+        self.fake = fake
+        self.sandbox = sandbox
+
+    async def process(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+        """Hand one update to the application; return the messages it sent or edited."""
+        before = {(m["chat"]["id"], m["message_id"]): m for m in self.fake.sent_messages()}
+        await self.app.process_update(Update.de_json(raw, self.app.bot))
+        return [
+            m
+            for m in self.fake.sent_messages()
+            if before.get((m["chat"]["id"], m["message_id"])) != m
+        ]
+
+    async def text(self, user_id: int, text: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """The user sends ``text`` in their private chat (or as ``kwargs`` say)."""
+        return await self.process(self.fake.user_text(user_id, text, queue=False, **kwargs))
+
+    async def contact(self, user_id: int, phone: str) -> list[dict[str, Any]]:
+        """The user shares a contact card."""
+        return await self.process(self.fake.user_contact(user_id, phone, queue=False))
+
+    async def sticker(self, user_id: int) -> list[dict[str, Any]]:
+        """The user sends a sticker."""
+        return await self.process(self.fake.user_sticker(user_id, queue=False))
+
+    def message_with_button(self, chat_id: int, label: str) -> dict[str, Any]:
+        """The latest message in the chat that shows a button whose text contains ``label``."""
+        for message in reversed(self.fake.sent_messages(chat_id)):
+            if any(label in text for text, _ in self.fake.buttons(message)):
+                return message
+        raise AssertionError(f"no message in chat {chat_id} offers a button {label!r}")
+
+    async def press(
+        self, user_id: int, label: str, *, message: dict[str, Any] | None = None, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """The user taps the button labelled ``label`` on the latest message offering it."""
+        message = message or self.message_with_button(user_id, label)
+        data = next(d for text, d in self.fake.buttons(message) if label in text)
+        return await self.process(
+            self.fake.press_button(user_id, message, data, queue=False, **kwargs)
+        )
+
+    def last_text(self, chat_id: int) -> str:
+        """The plain text of the bot's latest message in a chat."""
+        return str(self.fake.last_message(chat_id)["text"])
+
+    def labels(self, message: dict[str, Any]) -> list[str]:
+        """Button labels of a message."""
+        return [text for text, _ in self.fake.buttons(message)]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Parameters of every accepted Bot API call of ``method``."""
+        return [call.params for call in self.fake.calls if call.method == method]
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, fake: FakeTelegram, sandbox: Sandbox, **kwargs: Any
+) -> AsyncIterator[ChatDriver]:
+    """A started application with the same lifecycle as production (post_init … post_shutdown)."""
+    kwargs.setdefault("gameball_transport", sandbox.transport())
+    app = build_application(
+        settings, bot_request=OfflineBotRequest(fake), rate_limiter=False, **kwargs
+    )
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    try:
+        yield ChatDriver(app, fake, sandbox)
+    finally:
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)

@@ -1,0 +1,107 @@
+"""Settings: every PRODUCT §2 variable, one clear line per problem, secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, CustomerIdScheme, Settings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No variable from this machine and no .env file may leak into these tests."""
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_match_the_product_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    settings = load_settings()
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+    assert settings.gameball_base_url == "https://api.gameball.co"
+    assert settings.customer_id_scheme is CustomerIdScheme.ID
+    assert settings.customer_id_template == "{e164}"
+    assert settings.default_region == "EG"
+    assert settings.manager_ids == []
+    assert settings.staff_ids == []
+    assert settings.data_dir == Path("./data")
+    assert settings.default_language == "en"
+    assert settings.conversation_timeout == 600
+    assert (settings.webhook_listen, settings.port) == ("0.0.0.0", 8080)
+    assert (settings.log_level, settings.log_format) == ("INFO", "text")
+
+
+def test_values_are_read_from_the_environment_and_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("GAMEBALL_API_KEY=key-from-file\nGAMEBALL_SECRET_KEY=s3cret\n")
+    monkeypatch.setenv("MANAGER_IDS", "11, 22")
+    monkeypatch.setenv("STAFF_IDS", "33")
+    monkeypatch.setenv("CUSTOMER_ID_SCHEME", "MOBILE")
+    monkeypatch.setenv("CUSTOMER_ID_TEMPLATE", "mobile_{digits}")
+    monkeypatch.setenv("DEFAULT_REGION", "sa")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.gameball_api_key is not None
+    assert settings.gameball_api_key.get_secret_value() == "key-from-file"
+    assert settings.manager_ids == [11, 22]
+    assert settings.staff_ids == [33]
+    assert settings.customer_id_scheme is CustomerIdScheme.MOBILE
+    assert settings.default_region == "SA"
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PORT", "eighty"),
+        ("CUSTOMER_ID_SCHEME", "email"),
+        ("CUSTOMER_ID_TEMPLATE", "customer_{name}"),
+        ("DEFAULT_REGION", "XX"),
+        ("MANAGER_IDS", "12,abc"),
+        ("DEFAULT_LANGUAGE", "fr"),
+        ("LOG_FORMAT", "xml"),
+        ("GAMEBALL_BASE_URL", "api.gameball.co"),
+        ("CONVERSATION_TIMEOUT", "-5"),
+    ],
+)
+def test_an_invalid_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{variable}:")
+    assert "\n" not in message
+
+
+def test_gameball_keys_are_required_unless_sandbox() -> None:
+    with pytest.raises(ConfigError, match="GAMEBALL_API_KEY is required"):
+        load_settings()
+
+
+def test_the_token_is_required_only_where_telegram_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    settings = load_settings()
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        _ = settings.token
+
+
+def test_secrets_never_appear_in_reprs_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAAA-super-secret-token-value-xyz")
+    monkeypatch.setenv("GAMEBALL_API_KEY", "gb_live_secret_api_key")
+    monkeypatch.setenv("GAMEBALL_SECRET_KEY", "gb_secret_value")
+    settings = load_settings()
+    for text in (repr(settings), str(settings), settings.model_dump_json()):
+        assert "super-secret" not in text
+        assert "gb_live_secret_api_key" not in text
+        assert "gb_secret_value" not in text
+    monkeypatch.setenv("PORT", "gb_secret_value")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "gb_secret_value" not in str(caught.value)
