@@ -8,6 +8,7 @@ clients are opened in ``post_init`` and closed in ``post_shutdown``.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import httpx
@@ -30,9 +31,9 @@ from bot.chat.errors import on_error
 from bot.chat.identify import build_identify_conversation
 from bot.chat.outbox import POLL_INTERVAL, notify_finished, process_outbox
 from bot.chat.processor import PerChatUpdateProcessor
-from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.i18n import N_, translator
-from bot.storage import Database, SqlitePersistence
+from bot.storage import Database, SqlitePersistence, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,8 @@ def build_application(
     ``gameball_transport`` defaults to the embedded sandbox when ``GAMEBALL_SANDBOX`` is set.
     ``concurrent_updates=False`` processes updates one at a time (the benchmark's baseline).
     """
-    database = database or Database(settings.database_path)
+    database = database or open_database(settings)
     database.staff.seed(settings.manager_ids, settings.staff_ids)
-    if gameball_transport is None and settings.gameball_sandbox:
-        from bot.sandbox import Sandbox
-
-        gameball_transport = Sandbox().transport()
     services = Services(settings, database, gameball_transport=gameball_transport)
 
     builder = (
@@ -98,6 +95,15 @@ def build_application(
     if application.job_queue is not None:
         application.job_queue.run_repeating(process_outbox, interval=POLL_INTERVAL, first=1.0)
     return application
+
+
+def open_database(settings: Settings) -> Database:
+    """The database in ``DATA_DIR``; a folder the bot cannot use is a configuration error."""
+    try:
+        return Database(settings.database_path)
+    except (OSError, sqlite3.Error, StorageError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"DATA_DIR: cannot use {settings.data_dir} ({reason})") from None
 
 
 def register_handlers(application: BotApplication, settings: Settings) -> None:

@@ -28,11 +28,9 @@ from bot.gameball.client import GameballClient
 from bot.gameball.errors import GameballError, NotFound, Unauthorized, Unavailable
 from bot.i18n import DOMAIN, LOCALES_DIR
 from bot.logs import RedactingFilter
-from bot.sandbox import Sandbox
+from bot.services.gameball import gameball_client, gameball_credentials
 from bot.webhook import webhook_endpoint
 
-#: The key the bot sends to the embedded sandbox when no Gameball key is configured.
-SANDBOX_KEY = "sandbox"
 _SHOWN_TAIL = 4
 #: Shorter secrets are not even partly shown: four characters would be too much of them.
 _MIN_LENGTH_TO_SHOW_TAIL = 12
@@ -221,37 +219,33 @@ async def check_gameball(
     settings: Settings, report: Report, transport: httpx.AsyncBaseTransport | None
 ) -> None:
     """One balance lookup of a customer that cannot exist: 404 means the keys are accepted."""
-    if transport is None and settings.gameball_sandbox:
-        transport = Sandbox().transport()
-    api_key = _revealed(settings.gameball_api_key) or SANDBOX_KEY
-    secret_key = _revealed(settings.gameball_secret_key) or SANDBOX_KEY
-    if api_key != SANDBOX_KEY:
+    api_key, _ = gameball_credentials(settings)
+    if not settings.gameball_sandbox:
         report.ok(f"API key {secret_tail(api_key)}: {key_environment(api_key)}")
-    probe = f"checkout-bot-check-{secrets.token_hex(4)}"
-    async with GameballClient(
-        api_key,
-        secret_key,
-        base_url=settings.gameball_base_url,
-        transport=transport,
-        deadline=settings.gameball_deadline,
-    ) as client:
-        try:
-            await client.get_balance(probe)
-        except NotFound:
-            pass
-        except Unauthorized as exc:
-            report.fail(
-                f"keys rejected (HTTP {exc.status}): check GAMEBALL_API_KEY and "
-                "GAMEBALL_SECRET_KEY (the secret key is the dashboard's transaction key)"
-            )
-            return
-        except Unavailable as exc:
-            report.fail(f"Gameball at {settings.gameball_base_url} unavailable: {exc.message}")
-            return
-        except GameballError as exc:
-            report.fail(f"Gameball refused the test lookup (HTTP {exc.status}): {exc.message}")
-            return
-    report.ok("keys accepted (a balance lookup answered as Gameball does)")
+    async with gameball_client(settings, transport) as client:
+        failure = await _balance_probe_failure(client, settings.gameball_base_url)
+    if failure:
+        report.fail(failure)
+    else:
+        report.ok("keys accepted (a balance lookup answered as Gameball does)")
+
+
+async def _balance_probe_failure(client: GameballClient, base_url: str) -> str | None:
+    """What went wrong looking up a customer that cannot exist, or None when the keys work."""
+    try:
+        await client.get_balance(f"checkout-bot-check-{secrets.token_hex(4)}")
+    except NotFound:
+        return None
+    except Unauthorized as exc:
+        return (
+            f"keys rejected (HTTP {exc.status}): check GAMEBALL_API_KEY and GAMEBALL_SECRET_KEY "
+            "(the secret key is the dashboard's transaction key)"
+        )
+    except Unavailable as exc:
+        return f"Gameball at {base_url} unavailable: {exc.message}"
+    except GameballError as exc:
+        return f"Gameball refused the test lookup (HTTP {exc.status}): {exc.message}"
+    return None
 
 
 def _revealed(secret: SecretStr | None) -> str:

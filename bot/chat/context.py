@@ -20,6 +20,7 @@ from bot.gameball.client import GameballClient
 from bot.i18n import Translator, normalise_language, translator
 from bot.masking import mask_digits_in
 from bot.services.customers import CustomerService
+from bot.services.gameball import gameball_client
 from bot.storage import Database
 
 SERVICES_KEY = "services"
@@ -66,17 +67,8 @@ class Services:
         """Open the Gameball client (one keep-alive pool for the whole process)."""
         if self._client is not None:
             return
-        s = self.settings
-        api_key = s.gameball_api_key.get_secret_value() if s.gameball_api_key else "sandbox"
-        secret = s.gameball_secret_key.get_secret_value() if s.gameball_secret_key else "sandbox"
-        self._client = GameballClient(
-            api_key,
-            secret,
-            base_url=s.gameball_base_url,
-            transport=self.gameball_transport,
-            deadline=s.gameball_deadline,
-        )
-        self._customers = CustomerService(self._client, store_name=s.store_name)
+        self._client = gameball_client(self.settings, self.gameball_transport)
+        self._customers = CustomerService(self._client, store_name=self.settings.store_name)
 
     async def close(self) -> None:
         """Close the Gameball client and the database."""

@@ -126,6 +126,8 @@ class _Tier:
 
 
 _TIERS: Final = (_Tier(1, "Bronze", 0), _Tier(2, "Silver", 1000), _Tier(3, "Gold", 5000))
+#: How long the welcome bonus stays valid before it expires.
+WELCOME_BONUS_VALID_DAYS: Final = 365
 
 
 @dataclass(frozen=True)
@@ -482,9 +484,16 @@ class Sandbox:
                 )
 
     def _onboard(self, customer_id: str) -> _Customer:
-        """Create a profile; the onboarding campaign credits the welcome bonus once."""
+        """Create a profile; the onboarding campaign credits the welcome bonus once.
+
+        Like most programmes, the bonus expires (after a year), so a new customer's balance
+        carries every documented field, the next-expiry ones included.
+        """
         customer = self._new_customer(customer_id, {})
         customer.points = customer.total_earned = self._welcome_bonus
+        if self._welcome_bonus:
+            expires = self._clock().date() + timedelta(days=WELCOME_BONUS_VALID_DAYS)
+            customer.expiring = (self._welcome_bonus, expires)
         return customer
 
     def _new_customer(self, customer_id: str, attributes: dict[str, Any]) -> _Customer:

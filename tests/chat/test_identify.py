@@ -395,3 +395,14 @@ async def test_a_flow_older_than_the_timeout_expires_after_a_restart(
         sent = await bot.text(STAFF, "Mona")
     assert "expired" in sent[-1]["text"]
     assert not upserts(sandbox)
+
+
+async def test_sandbox_mode_works_even_when_real_keys_are_configured(
+    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+) -> None:
+    settings = make_settings(
+        tmp_path, gameball_api_key="gb_live_configured", gameball_secret_key="configured"
+    )
+    async with running(settings, fake, sandbox, gameball_transport=None) as bot:
+        sent = await bot.text(STAFF, "demo-1001")
+    assert "Omar Hassan" in sent[-1]["text"]
