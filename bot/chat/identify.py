@@ -314,97 +314,104 @@ async def _offer_creation(update: Update, context: ChatContext, flow: dict[str, 
 async def create_profile(update: Update, context: ChatContext) -> int:
     """Create profile: start collecting the customer's details with the name."""
     await close_buttons(update)
-    return await _ask_name(update, context)
+    return await _ask(update, context, NAME)
 
 
-# --- 4. name ---------------------------------------------------------------------------------
+# --- 4-6. name, mobile, email ---------------------------------------------------------------
+#
+# The three details are asked in this order (the mobile is skipped when it is the identifier).
+# Each question records which field it asked for, so one answer handler and one Skip handler
+# serve all three; an edit from the summary asks one field and returns to the summary.
+
+NAME, MOBILE, EMAIL = "name", "mobile", "email"
 
 
-async def _ask_name(update: Update, context: ChatContext) -> int:
+def _fields(context: ChatContext) -> tuple[str, ...]:
+    """The details to collect, in order, for the configured scheme."""
+    return (NAME, EMAIL) if context.services.rules.by_mobile else (NAME, MOBILE, EMAIL)
+
+
+async def _ask(update: Update, context: ChatContext, field: str) -> int:
+    """Ask for one detail; Skip is offered unless it would leave no contact field."""
     t = context.t(update)
     flow = current_flow(context)
     assert flow is not None
-    markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
-    await reply(update, t("What is the customer's name?"), reply_markup=markup)
-    return ASK_NAME
-
-
-@flow_step
-async def name_answer(update: Update, context: ChatContext) -> int:
-    """The customer's name, typed by staff."""
-    t = context.t(update)
-    assert update.effective_message is not None
-    try:
-        name = clean_name(update.effective_message.text or "")
-    except InvalidInput as exc:
-        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
-        return await _ask_name(update, context)
-    return await _after_name(update, context, name)
-
-
-@flow_step
-async def skip_name(update: Update, context: ChatContext) -> int:
-    """Skip: sign the customer up without a name."""
-    await close_buttons(update)
-    return await _after_name(update, context, None)
-
-
-async def _after_name(update: Update, context: ChatContext, name: str | None) -> int:
-    flow = current_flow(context)
-    assert flow is not None
-    flow["name"] = name
+    flow["asking"] = field
     _persist(context, flow)
-    if flow["editing"]:
-        return await _show_summary(update, context)
-    if flow.get("mobile") and context.services.rules.by_mobile:
-        return await _ask_email(update, context)
-    return await _ask_mobile(update, context)
+    skip = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
+    if field == NAME:
+        await reply(update, t("What is the customer's name?"), reply_markup=skip)
+        return ASK_NAME
+    if field == MOBILE:
+        text = t("What is the customer's mobile number? You can also share their contact card.")
+        await reply(update, text, reply_markup=skip)
+        return ASK_MOBILE
+    if flow.get("mobile"):
+        await reply(update, t("What is the customer's email?"), reply_markup=skip)
+    else:
+        text = t("What is the customer's email? It is needed because there is no mobile.")
+        await reply(update, text)
+    return ASK_EMAIL
 
 
-# --- 5. mobile -------------------------------------------------------------------------------
-
-
-async def _ask_mobile(update: Update, context: ChatContext) -> int:
-    t = context.t(update)
-    flow = current_flow(context)
-    assert flow is not None
-    markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
-    text = t("What is the customer's mobile number? You can also share their contact card.")
-    await reply(update, text, reply_markup=markup)
-    return ASK_MOBILE
+def _normalise(field: str, raw: str, region: str) -> str:
+    """The typed detail in its stored form; raises ``InvalidInput`` with a reason."""
+    if field == NAME:
+        return clean_name(raw)
+    if field == MOBILE:
+        return normalise_mobile(raw, region)
+    return normalise_email(raw)
 
 
 @flow_step
-async def mobile_answer(update: Update, context: ChatContext) -> int:
-    """The mobile number: typed in any common format, or a shared contact card."""
+async def detail_answer(update: Update, context: ChatContext) -> int:
+    """The answer to the detail being asked: validated, or refused with a second chance."""
     t = context.t(update)
     message = update.effective_message
+    flow = current_flow(context)
     assert message is not None
+    assert flow is not None
+    field = flow.get("asking", NAME)
     raw = _contact_number(message.contact.phone_number) if message.contact else message.text
     region = context.services.settings.default_region
     try:
-        mobile = normalise_mobile(raw or "", region)
+        value = _normalise(field, raw or "", region)
     except InvalidInput as exc:
         await reply(update, invalid_input_text(exc, t, region))
-        return await _ask_mobile(update, context)
-    return await _after_mobile(update, context, mobile)
+        return await _ask(update, context, field)
+    return await _after_detail(update, context, field, value)
 
 
 @flow_step
-async def skip_mobile(update: Update, context: ChatContext) -> int:
-    """Skip: no mobile (the email then becomes required)."""
-    await close_buttons(update)
-    return await _after_mobile(update, context, None)
-
-
-async def _after_mobile(update: Update, context: ChatContext, mobile: str | None) -> int:
+async def skip_detail(update: Update, context: ChatContext) -> int:
+    """Skip: the detail stays empty, except the email when there is no mobile."""
     flow = current_flow(context)
     assert flow is not None
-    flow["mobile"] = mobile
+    field = flow.get("asking", NAME)
+    if field == EMAIL and not flow.get("mobile"):
+        t = context.t(update)
+        await close_buttons(update, t("An email is needed when there is no mobile."))
+        return await _ask(update, context, EMAIL)
+    await close_buttons(update)
+    return await _after_detail(update, context, field, None)
+
+
+async def _after_detail(update: Update, context: ChatContext, field: str, value: str | None) -> int:
+    """Store the detail, then ask the next one — or, once done or editing, show the summary."""
+    flow = current_flow(context)
+    assert flow is not None
+    flow[field] = value
     _persist(context, flow)
-    if flow["editing"] and (mobile or flow.get("email")):
-        return await _show_summary(update, context)
-    return await _ask_email(update, context)
+    has_contact = bool(flow.get("mobile") or flow.get("email"))
+    if flow["editing"]:
+        return await (
+            _show_summary(update, context) if has_contact else _ask(update, context, EMAIL)
+        )
+    fields = _fields(context)
+    following = fields[fields.index(field) + 1 :]
+    if following:
+        return await _ask(update, context, following[0])
+    return await _show_summary(update, context)
 
 
 def _contact_number(phone_number: str) -> str:
@@ -413,56 +420,6 @@ def _contact_number(phone_number: str) -> str:
     if digits.isdigit() and not digits.startswith("0"):
         return "+" + digits
     return digits
-
-
-# --- 6. email --------------------------------------------------------------------------------
-
-
-async def _ask_email(update: Update, context: ChatContext) -> int:
-    t = context.t(update)
-    flow = current_flow(context)
-    assert flow is not None
-    if flow.get("mobile"):
-        markup = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
-        await reply(update, t("What is the customer's email?"), reply_markup=markup)
-    else:
-        text = t("What is the customer's email? It is needed because there is no mobile.")
-        await reply(update, text)
-    return ASK_EMAIL
-
-
-@flow_step
-async def email_answer(update: Update, context: ChatContext) -> int:
-    """The customer's email address."""
-    t = context.t(update)
-    assert update.effective_message is not None
-    try:
-        email = normalise_email(update.effective_message.text or "")
-    except InvalidInput as exc:
-        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
-        return await _ask_email(update, context)
-    return await _after_email(update, context, email)
-
-
-@flow_step
-async def skip_email(update: Update, context: ChatContext) -> int:
-    """Skip: allowed only when a mobile was given (at least one contact field)."""
-    flow = current_flow(context)
-    assert flow is not None
-    if not flow.get("mobile"):
-        t = context.t(update)
-        await close_buttons(update, t("An email is needed when there is no mobile."))
-        return await _ask_email(update, context)
-    await close_buttons(update)
-    return await _after_email(update, context, None)
-
-
-async def _after_email(update: Update, context: ChatContext, email: str | None) -> int:
-    flow = current_flow(context)
-    assert flow is not None
-    flow["email"] = email
-    _persist(context, flow)
-    return await _show_summary(update, context)
 
 
 # --- 7. summary, edit, create ----------------------------------------------------------------
@@ -511,8 +468,8 @@ async def edit_field(update: Update, context: ChatContext) -> int:
         return await _show_summary(update, context)
     flow["editing"] = True
     _persist(context, flow)
-    ask = {kb.EDIT_NAME: _ask_name, kb.EDIT_MOBILE: _ask_mobile, kb.EDIT_EMAIL: _ask_email}
-    return await ask[action](update, context)
+    fields = {kb.EDIT_NAME: NAME, kb.EDIT_MOBILE: MOBILE, kb.EDIT_EMAIL: EMAIL}
+    return await _ask(update, context, fields[action])
 
 
 @flow_step
@@ -673,9 +630,12 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
             cancel,
             MessageHandler(PLAIN_TEXT, identify_text),
         ],
-        ASK_NAME: [MessageHandler(PLAIN_TEXT, name_answer), _button(skip_name, kb.SKIP)],
-        ASK_MOBILE: [MessageHandler(text_or_contact, mobile_answer), _button(skip_mobile, kb.SKIP)],
-        ASK_EMAIL: [MessageHandler(PLAIN_TEXT, email_answer), _button(skip_email, kb.SKIP)],
+        ASK_NAME: [MessageHandler(PLAIN_TEXT, detail_answer), _button(skip_detail, kb.SKIP)],
+        ASK_MOBILE: [
+            MessageHandler(text_or_contact, detail_answer),
+            _button(skip_detail, kb.SKIP),
+        ],
+        ASK_EMAIL: [MessageHandler(PLAIN_TEXT, detail_answer), _button(skip_detail, kb.SKIP)],
         CONFIRM: [_button(create, kb.CREATE), _button(edit_choice, kb.EDIT), cancel],
         EDIT_CHOICE: [
             _button(edit_field, kb.EDIT_NAME, kb.EDIT_MOBILE, kb.EDIT_EMAIL, kb.BACK),
