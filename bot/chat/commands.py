@@ -19,8 +19,8 @@ from bot.chat.audit import audit
 from bot.chat.cards import balance_card, code
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
-from bot.chat.identify import ask_id_text, reply, send_card
 from bot.chat.invites import redeem_invite
+from bot.chat.replies import ask_id_text, reply, send_card
 from bot.domain.contacts import InvalidInput
 from bot.domain.identify import resolve_identifier
 from bot.gameball.errors import GameballError, NotFound, Unauthorized

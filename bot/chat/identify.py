@@ -2,24 +2,16 @@
 
 Read top to bottom, this is the flow a cashier experiences: send an ID (or mobile) → balance
 card; unknown → Create profile → name → mobile → email → summary → Create → onboarding
-confirmation and card. Every step is one small coroutine returning the next state.
-
-The draft of the customer being created lives in ``user_data["flow"]`` (persisted, so a restart
-loses nothing); its short ``id`` is in every button, so buttons on old messages cannot act on a
-newer flow.
+confirmation and card. Every step is one small coroutine returning the next state; the draft
+and the guard around each step are in ``bot.chat.flow``.
 """
 
 from __future__ import annotations
 
-import functools
-import secrets
-import time
 import warnings
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Message, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -34,153 +26,33 @@ from bot.chat import keyboards as kb
 from bot.chat.access import requires
 from bot.chat.alerts import alert_managers_about_credentials
 from bot.chat.audit import audit
-from bot.chat.cards import balance_card, code, onboarding_confirmation, summary
+from bot.chat.cards import code, onboarding_confirmation, summary
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
+from bot.chat.flow import (
+    ASK_ID,
+    END,
+    Step,
+    current_flow,
+    draft_of,
+    end_flow,
+    flow_step,
+    persist,
+    say_expired,
+    start_flow,
+)
+from bot.chat.outbox import enqueue_creation
+from bot.chat.replies import ask_id_text, close_buttons, reply, send_card
 from bot.domain.contacts import InvalidInput, clean_name, normalise_email, normalise_mobile
 from bot.domain.identify import NewCustomer, resolve_identifier
 from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized, Unavailable
-from bot.i18n import Translator
-from bot.services.customers import CustomerCard
 
-# Conversation states, in the order a cashier meets them.
-ASK_ID, NOT_FOUND, ASK_NAME, ASK_MOBILE, ASK_EMAIL, CONFIRM, EDIT_CHOICE = range(7)
+# Conversation states, in the order a cashier meets them (ASK_ID, 0, is in bot.chat.flow).
+NOT_FOUND, ASK_NAME, ASK_MOBILE, ASK_EMAIL, CONFIRM, EDIT_CHOICE = range(1, 7)
 LOOKUP_FAILED, CREATE_FAILED = range(7, 9)
-END = ConversationHandler.END
 
-FLOW_KEY = "flow"
 PRIVATE = filters.ChatType.PRIVATE
 PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
-
-Step = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
-
-
-# --- the flow's draft ------------------------------------------------------------------------
-
-
-def current_flow(context: ChatContext) -> dict[str, Any] | None:
-    """The draft of the flow in progress for this user, if any."""
-    flow = context.user_data.get(FLOW_KEY) if context.user_data is not None else None
-    return flow if isinstance(flow, dict) else None
-
-
-def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None) -> dict[str, Any]:
-    """Begin a new flow, replacing any earlier draft."""
-    flow: dict[str, Any] = {
-        "id": secrets.token_urlsafe(6),
-        "customer_id": customer_id,
-        "mobile": mobile,
-        "name": None,
-        "email": None,
-        "editing": False,
-        "touched": time.time(),
-    }
-    assert context.user_data is not None
-    context.user_data[FLOW_KEY] = flow
-    return flow
-
-
-def end_flow(context: ChatContext) -> int:
-    """Forget the draft and leave the conversation."""
-    if context.user_data is not None:
-        context.user_data.pop(FLOW_KEY, None)
-    return END
-
-
-def draft_of(flow: dict[str, Any]) -> NewCustomer:
-    """The new customer as collected so far."""
-    return NewCustomer(
-        customer_id=flow["customer_id"],
-        name=flow.get("name"),
-        mobile=flow.get("mobile"),
-        email=flow.get("email"),
-    )
-
-
-def _persist(context: ChatContext, flow: dict[str, Any]) -> None:
-    """Write a changed draft back so persistence notices it."""
-    flow["touched"] = time.time()
-    assert context.user_data is not None
-    context.user_data[FLOW_KEY] = flow
-
-
-# --- step decorators -------------------------------------------------------------------------
-
-
-def flow_step(callback: Step) -> Step:
-    """A step inside a flow: staff only, the draft must exist and must not have expired.
-
-    The expiry check here makes ``CONVERSATION_TIMEOUT`` hold across restarts too (PTB's
-    timeout jobs do not survive one). Button presses must carry the current flow's id.
-    """
-
-    @requires("staff")
-    @functools.wraps(callback)
-    async def step(update: Update, context: ChatContext) -> object:
-        flow = current_flow(context)
-        query = update.callback_query
-        if query is not None:
-            button = kb.parse_flow_data(query.data)
-            if flow is None or button is None or button.flow_id != flow["id"]:
-                t = context.t(update)
-                await query.answer(t("That button belongs to an earlier customer."))
-                return None
-        if flow is None:
-            start_flow(context, None, None)
-            await reply(update, ask_id_text(context, context.t(update)))
-            return ASK_ID
-        timeout = context.services.settings.conversation_timeout
-        if time.time() - float(flow.get("touched", 0)) > timeout:
-            await _say_expired(update, context)
-            return end_flow(context)
-        flow["touched"] = time.time()
-        return await callback(update, context)
-
-    return step
-
-
-async def _say_expired(update: Update, context: ChatContext) -> None:
-    t = context.t(update)
-    text = t("This sign-up expired after a long pause. Send the customer's ID to start again.")
-    if update.callback_query:
-        await update.callback_query.answer()
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, text)
-
-
-# --- replies ---------------------------------------------------------------------------------
-
-
-async def reply(update: Update, text: str, **kwargs: Any) -> Message:
-    """Answer in the chat the update came from, as HTML."""
-    chat = update.effective_chat
-    assert chat is not None
-    return await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
-
-
-async def close_buttons(update: Update, note: str | None = None) -> None:
-    """Acknowledge a button press and take the keyboard off its message (no double taps)."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer(note)
-    if query.message is not None and isinstance(query.message, Message):
-        await query.edit_message_reply_markup(reply_markup=None)
-
-
-async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
-    """Send a balance card with its Refresh / Next customer buttons."""
-    t = context.t(update)
-    markup = kb.card_keyboard(card.customer_id, t, context.services.database)
-    await reply(update, balance_card(card, t), reply_markup=markup)
-
-
-def ask_id_text(context: ChatContext, t: Translator) -> str:
-    """The first question, worded for the configured customer-ID scheme."""
-    if context.services.rules.by_mobile:
-        return t("Send the customer's mobile number (or /cancel).")
-    return t("Send the customer ID (or /cancel).")
 
 
 # --- 1. ask for the customer ID --------------------------------------------------------------
@@ -337,7 +209,7 @@ async def _ask(update: Update, context: ChatContext, field: str) -> int:
     flow = current_flow(context)
     assert flow is not None
     flow["asking"] = field
-    _persist(context, flow)
+    persist(context, flow)
     skip = kb.flow_keyboard(flow["id"], [[(t("Skip"), kb.SKIP)]])
     if field == NAME:
         await reply(update, t("What is the customer's name?"), reply_markup=skip)
@@ -401,7 +273,7 @@ async def _after_detail(update: Update, context: ChatContext, field: str, value:
     flow = current_flow(context)
     assert flow is not None
     flow[field] = value
-    _persist(context, flow)
+    persist(context, flow)
     has_contact = bool(flow.get("mobile") or flow.get("email"))
     if flow["editing"]:
         return await (
@@ -430,7 +302,7 @@ async def _show_summary(update: Update, context: ChatContext, note: str = "") ->
     flow = current_flow(context)
     assert flow is not None
     flow["editing"] = False
-    _persist(context, flow)
+    persist(context, flow)
     markup = kb.flow_keyboard(
         flow["id"],
         [[(t("Create"), kb.CREATE), (t("Edit"), kb.EDIT), (t("Cancel"), kb.CANCEL)]],
@@ -467,7 +339,7 @@ async def edit_field(update: Update, context: ChatContext) -> int:
     if action == kb.BACK:
         return await _show_summary(update, context)
     flow["editing"] = True
-    _persist(context, flow)
+    persist(context, flow)
     fields = {kb.EDIT_NAME: NAME, kb.EDIT_MOBILE: MOBILE, kb.EDIT_EMAIL: EMAIL}
     return await _ask(update, context, fields[action])
 
@@ -541,8 +413,6 @@ async def retry_create(update: Update, context: ChatContext) -> int:
 @flow_step
 async def queue_creation(update: Update, context: ChatContext) -> int:
     """Queue it: store the sign-up; the outbox job sends it when Gameball is back."""
-    from bot.chat.outbox import enqueue_creation
-
     await close_buttons(update)
     flow = current_flow(context)
     assert flow is not None
@@ -580,7 +450,7 @@ async def cancel_command(update: Update, context: ChatContext) -> int:
 async def timed_out(update: object, context: ChatContext) -> int:
     """``CONVERSATION_TIMEOUT`` of silence: tell the cashier the flow expired."""
     if isinstance(update, Update) and current_flow(context) is not None:
-        await _say_expired(update, context)
+        await say_expired(update, context)
     return end_flow(context)
 
 

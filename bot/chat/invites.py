@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from bot.chat.audit import audit
 from bot.chat.context import ChatContext, language_of_user
-from bot.chat.identify import reply
+from bot.chat.replies import reply
 from bot.i18n import N_, translator
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from bot.chat.access import requires
 from bot.chat.audit import audit
 from bot.chat.cards import code
 from bot.chat.context import ChatContext
-from bot.chat.identify import reply
+from bot.chat.replies import reply
 from bot.i18n import Translator
 from bot.storage import AuditEntry, Database, StaffMember
 

@@ -1,0 +1,121 @@
+"""The draft of the identify flow and the guard every flow step runs behind.
+
+The draft of the customer being created lives in ``user_data["flow"]`` (persisted, so a restart
+loses nothing); its short ``id`` is in every button, so buttons on old messages cannot act on a
+newer flow.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.chat import keyboards as kb
+from bot.chat.access import requires
+from bot.chat.context import ChatContext
+from bot.chat.replies import ask_id_text, reply
+from bot.domain.identify import NewCustomer
+
+END = ConversationHandler.END
+#: The conversation state in which the bot waits for a customer ID.
+ASK_ID = 0
+FLOW_KEY = "flow"
+
+Step = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
+
+
+def current_flow(context: ChatContext) -> dict[str, Any] | None:
+    """The draft of the flow in progress for this user, if any."""
+    flow = context.user_data.get(FLOW_KEY) if context.user_data is not None else None
+    return flow if isinstance(flow, dict) else None
+
+
+def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None) -> dict[str, Any]:
+    """Begin a new flow, replacing any earlier draft."""
+    flow: dict[str, Any] = {
+        "id": secrets.token_urlsafe(6),
+        "customer_id": customer_id,
+        "mobile": mobile,
+        "name": None,
+        "email": None,
+        "editing": False,
+        "touched": time.time(),
+    }
+    assert context.user_data is not None
+    context.user_data[FLOW_KEY] = flow
+    return flow
+
+
+def end_flow(context: ChatContext) -> int:
+    """Forget the draft and leave the conversation."""
+    if context.user_data is not None:
+        context.user_data.pop(FLOW_KEY, None)
+    return END
+
+
+def draft_of(flow: dict[str, Any]) -> NewCustomer:
+    """The new customer as collected so far."""
+    return NewCustomer(
+        customer_id=flow["customer_id"],
+        name=flow.get("name"),
+        mobile=flow.get("mobile"),
+        email=flow.get("email"),
+    )
+
+
+def persist(context: ChatContext, flow: dict[str, Any]) -> None:
+    """Write a changed draft back so persistence notices it."""
+    flow["touched"] = time.time()
+    assert context.user_data is not None
+    context.user_data[FLOW_KEY] = flow
+
+
+# --- step decorators -------------------------------------------------------------------------
+
+
+def flow_step(callback: Step) -> Step:
+    """A step inside a flow: staff only, the draft must exist and must not have expired.
+
+    The expiry check here makes ``CONVERSATION_TIMEOUT`` hold across restarts too (PTB's
+    timeout jobs do not survive one). Button presses must carry the current flow's id.
+    """
+
+    @requires("staff")
+    @functools.wraps(callback)
+    async def step(update: Update, context: ChatContext) -> object:
+        flow = current_flow(context)
+        query = update.callback_query
+        if query is not None:
+            button = kb.parse_flow_data(query.data)
+            if flow is None or button is None or button.flow_id != flow["id"]:
+                t = context.t(update)
+                await query.answer(t("That button belongs to an earlier customer."))
+                return None
+        if flow is None:
+            start_flow(context, None, None)
+            await reply(update, ask_id_text(context, context.t(update)))
+            return ASK_ID
+        timeout = context.services.settings.conversation_timeout
+        if time.time() - float(flow.get("touched", 0)) > timeout:
+            await say_expired(update, context)
+            return end_flow(context)
+        flow["touched"] = time.time()
+        return await callback(update, context)
+
+    return step
+
+
+async def say_expired(update: Update, context: ChatContext) -> None:
+    t = context.t(update)
+    text = t("This sign-up expired after a long pause. Send the customer's ID to start again.")
+    if update.callback_query:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text)

@@ -1,0 +1,45 @@
+"""Sending answers: HTML replies, taking keyboards off pressed buttons, balance cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+from bot.chat import keyboards as kb
+from bot.chat.cards import balance_card
+from bot.chat.context import ChatContext
+from bot.i18n import Translator
+from bot.services.customers import CustomerCard
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message:
+    """Answer in the chat the update came from, as HTML."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+
+
+async def close_buttons(update: Update, note: str | None = None) -> None:
+    """Acknowledge a button press and take the keyboard off its message (no double taps)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(note)
+    if query.message is not None and isinstance(query.message, Message):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
+    """Send a balance card with its Refresh / Next customer buttons."""
+    t = context.t(update)
+    markup = kb.card_keyboard(card.customer_id, t, context.services.database)
+    await reply(update, balance_card(card, t), reply_markup=markup)
+
+
+def ask_id_text(context: ChatContext, t: Translator) -> str:
+    """The first question, worded for the configured customer-ID scheme."""
+    if context.services.rules.by_mobile:
+        return t("Send the customer's mobile number (or /cancel).")
+    return t("Send the customer ID (or /cancel).")
