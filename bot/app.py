@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.constants import FloodLimit
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -20,6 +21,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -53,6 +55,8 @@ MANAGER_COMMANDS = (
     ("queue", N_("Sign-ups waiting for Gameball")),
 )
 ALL_COMMANDS = ("start", *(name for name, _ in STAFF_COMMANDS + MANAGER_COMMANDS))
+#: Seconds of Telegram's bulk rate (30 messages/s) that may go out at once; see _rate_limiter.
+BURST_SECONDS = 10
 
 
 def build_application(
@@ -86,7 +90,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor() if concurrent_updates else False)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(_rate_limiter())  # type: ignore[arg-type]
     if bot_request is not None:
         builder = builder.request(bot_request).get_updates_request(updates_request or bot_request)
     application: BotApplication = builder.build()
@@ -106,6 +110,23 @@ def open_database(settings: Settings) -> Database:
         raise ConfigError(f"DATA_DIR: cannot use {settings.data_dir} ({reason})") from None
 
 
+def _rate_limiter() -> AIORateLimiter:
+    """Telegram's limits, shaped for a till rush rather than a broadcast.
+
+    Telegram documents about 30 messages/s for bulk notifications, about 1/s within one chat
+    and 20/min in a group. Our messages answer people who have just written, so 200 cashiers
+    asking at once are a burst, not a broadcast: PTB's default (30/s, no burst) would make the
+    last of them wait ~6 s. The overall bucket here holds ``BURST_SECONDS`` of the bulk rate and
+    refills at 30/s, so a rush goes out at once while any sustained stream still averages 30/s;
+    the per-group limit stays PTB's. Should Telegram still answer 429, every request waits the
+    ``retry_after`` it names, up to three times.
+    """
+    rate = FloodLimit.MESSAGES_PER_SECOND
+    return AIORateLimiter(
+        overall_max_rate=rate * BURST_SECONDS, overall_time_period=BURST_SECONDS, max_retries=3
+    )
+
+
 def register_handlers(application: BotApplication, settings: Settings) -> None:
     """All handlers, in an order that matters: see the comments."""
     private = filters.ChatType.PRIVATE
@@ -123,8 +144,11 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     add(CallbackQueryHandler(commands.refresh, pattern=kb.CARD_REFRESH_PATTERN))
     for handler in manager.handlers():
         add(handler)
-    # Last: buttons nobody else claimed (old flows, malformed data) are acknowledged only.
+    # Last: buttons nobody else claimed (old flows, malformed data) are acknowledged only,
+    # and commands nobody knows get a pointer to /help (in private chats only: in a group
+    # they may be meant for another bot).
     add(CallbackQueryHandler(commands.stale_button))
+    add(MessageHandler(filters.COMMAND & private, commands.unknown_command))
     application.add_error_handler(on_error)
 
 

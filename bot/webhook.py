@@ -227,8 +227,11 @@ def _parse_update(body: bytes, bot: Bot) -> Update | None:
 
 def serve_webhook(settings: Settings) -> int:
     """``checkout-bot webhook``: serve until SIGTERM/SIGINT, then shut down gracefully."""
+    from bot.runner import verify_token
+
     webhook_endpoint(settings)  # refuse bad configuration before opening the database
     server = WebhookServer(build_application(settings), settings)
+    verify_token(settings)
     return asyncio.run(_serve_until_signalled(server))
 
 

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @asynccontextmanager
-async def bot_process(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
+async def bot_process(
+    env: dict[str, str], fake: FakeTelegram
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """``python -m bot run`` as an operator would start it; stopped with SIGTERM."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -39,8 +41,14 @@ async def bot_process(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.P
         yield process
     finally:
         if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
+            stop(process, fake)
             await asyncio.wait_for(process.wait(), timeout=20)
+
+
+def stop(process: asyncio.subprocess.Process, fake: FakeTelegram) -> None:
+    """SIGTERM, as systemd or Docker would; the fake answers the parked long poll at once."""
+    fake.release_pollers()
+    process.send_signal(signal.SIGTERM)
 
 
 async def say(fake: FakeTelegram, text: str, expect: str) -> dict[str, Any]:
@@ -87,20 +95,20 @@ async def test_a_new_customer_is_created_over_real_sockets_and_survives_a_restar
     services: tuple[FakeTelegram, Sandbox, dict[str, str]],
 ) -> None:
     fake, sandbox, env = services
-    async with bot_process(env) as process:
-        await fake.wait_for(lambda call: call.method == "getUpdates", timeout=30)
+    async with bot_process(env, fake) as process:
+        await fake.wait_for_poller(timeout=30)
         commands = [c for c in fake.calls if c.method == "setMyCommands"]
         assert {c.params.get("language_code") for c in commands} >= {None, "ar"}
         await say(fake, "walk-in-7", "Create a loyalty profile")
         await tap(fake, "Create profile", "name")
         await say(fake, "Salma Nabil", "mobile")
-        process.send_signal(signal.SIGTERM)
+        stop(process, fake)
         assert await asyncio.wait_for(process.wait(), timeout=20) == 0
         output = (await process.stdout.read()).decode() if process.stdout else ""
     assert fake.token not in output
     assert "Traceback" not in output
 
-    async with bot_process(env):
+    async with bot_process(env, fake):
         await say(fake, "+20 100 555 1212", "email")
         await tap(fake, "Skip", "Salma Nabil")
         await tap(fake, "Create", "Stars")

@@ -184,6 +184,12 @@ async def stale_button(update: Update, context: ChatContext) -> None:
         await query.answer(t("This button has expired."))
 
 
+async def unknown_command(update: Update, context: ChatContext) -> None:
+    """A command the bot does not have (a typo, an old menu): say so instead of staying silent."""
+    t = context.t(update)
+    await reply(update, t("I don't know that command. /help lists what I can do."))
+
+
 async def group_command(update: Update, context: ChatContext) -> None:
     """Commands in groups get a pointer to a private chat; nothing else happens there."""
     if update.effective_message is not None:

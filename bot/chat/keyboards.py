@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.contacts import InvalidInput, validate_customer_id
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Database
 
@@ -83,10 +84,20 @@ def resolve_customer_ref(data: str | None, database: Database) -> str | None:
     """The customer ID behind refresh callback data, ``None`` if unknown or malformed."""
     payload = (data or "").removeprefix("c:r:")
     if payload.startswith("="):
-        return payload[1:] or None
-    if payload.startswith("#"):
-        return database.refs.get(payload[1:])
-    return None
+        customer_id: str | None = payload[1:]
+    elif payload.startswith("#"):
+        customer_id = database.refs.get(payload[1:])
+    else:
+        return None
+    return customer_id if customer_id and _is_valid_id(customer_id) else None
+
+
+def _is_valid_id(customer_id: str) -> bool:
+    """Button data comes from the client: only an ID the bot itself could have sent is used."""
+    try:
+        return validate_customer_id(customer_id) == customer_id
+    except InvalidInput:
+        return False
 
 
 def card_keyboard(customer_id: str, t: Translator, database: Database) -> InlineKeyboardMarkup:

@@ -26,6 +26,8 @@ from bot.storage import AuditEntry, Database, StaffMember
 ACTIVITY_PAGE = 10
 REVOKE_ASK, REVOKE_YES, REVOKE_NO = "m:rv", "m:rvy", "m:rvn"
 ACTIVITY = "m:a"
+#: Telegram user IDs and audit entry IDs in button data: ASCII digits that fit SQLite's INTEGER.
+NUMBER = "[0-9]{1,15}"
 
 
 @requires("manager")
@@ -243,7 +245,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("staff", staff),
         CommandHandler("activity", activity),
         CommandHandler("queue", queue),
-        CallbackQueryHandler(revoke_ask, pattern=rf"^{REVOKE_ASK}:\d+$"),
-        CallbackQueryHandler(revoke_answer, pattern=rf"^({REVOKE_YES}|{REVOKE_NO}):\d+$"),
-        CallbackQueryHandler(activity_page, pattern=rf"^{ACTIVITY}:\d+:\d+$"),
+        CallbackQueryHandler(revoke_ask, pattern=rf"^{REVOKE_ASK}:{NUMBER}$"),
+        CallbackQueryHandler(revoke_answer, pattern=rf"^({REVOKE_YES}|{REVOKE_NO}):{NUMBER}$"),
+        CallbackQueryHandler(activity_page, pattern=rf"^{ACTIVITY}:{NUMBER}:{NUMBER}$"),
     ]
