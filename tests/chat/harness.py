@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,19 @@ from tests.fakes.telegram import FakeTelegram, OfflineBotRequest
 MANAGER = 111
 STAFF = 222
 STRANGER = 333
+
+
+class ManualClock:
+    """The database's "now", moved by the test (invite expiry, the queue's backoff)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:

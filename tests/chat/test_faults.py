@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,32 +11,19 @@ import pytest
 from bot.chat.context import services_of
 from bot.sandbox import Sandbox
 from bot.storage import Database
-from tests.chat.harness import MANAGER, STAFF, ChatDriver, make_settings, running
+from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock, make_settings, running
 from tests.chat.test_identify import start_new_customer, upserts
 from tests.fakes.telegram import FakeTelegram
 
 
-class Clock:
-    """A clock the test moves by hand, for the queue's backoff."""
-
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox, clock: Clock
+    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox, clock: ManualClock
 ) -> AsyncIterator[ChatDriver]:
     """A bot whose Gameball calls give up after one second (interactive deadline is ~10 s)."""
     settings = make_settings(tmp_path, gameball_deadline=1.0)
@@ -140,7 +127,7 @@ async def test_creation_when_gameball_is_down_offers_retry_and_queue(bot: ChatDr
 
 
 async def test_queued_creation_is_sent_once_after_recovery_and_reported_once(
-    bot: ChatDriver, clock: Clock
+    bot: ChatDriver, clock: ManualClock
 ) -> None:
     await fill_in_new_customer(bot)
     bot.sandbox.set_down(503)
@@ -211,7 +198,7 @@ async def test_a_finished_item_not_yet_reported_is_reported_at_start_up(
 
 
 async def test_a_queued_creation_that_gameball_rejects_is_reported_as_failed(
-    bot: ChatDriver, clock: Clock
+    bot: ChatDriver, clock: ManualClock
 ) -> None:
     await start_new_customer(bot)
     await bot.text(STAFF, "Omar Two")

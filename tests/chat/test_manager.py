@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from bot.sandbox import Sandbox
 from bot.storage import Database
-from tests.chat.harness import MANAGER, STAFF, ChatDriver, make_settings, running
+from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock, make_settings, running
 from tests.fakes.telegram import FakeTelegram
 
 CO_MANAGER, NEWCOMER, LATECOMER = 112, 444, 555
@@ -23,19 +23,6 @@ NAMES = {MANAGER: "Maya", CO_MANAGER: "Omar", STAFF: "Sara", NEWCOMER: "Mona", L
 INVITE_LINK = re.compile(r"https://t\.me/checkout_test_bot\?start=(?P<code>\S+)")
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    """The database's "now", moved by the test (invites expire after 24 h)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
