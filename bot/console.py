@@ -235,7 +235,14 @@ class ConsoleChat:
         """What a typed line means: a button number, a contact card, or a message."""
         stripped = line.strip()
         if stripped.isdigit() and self.request.choices and len(stripped) <= 2:
-            return self.button_update(int(stripped))
+            update = self.button_update(int(stripped))
+            if update is None:
+                count = len(self.request.choices)
+                t = self.request.t
+                self.request.terminal.write(
+                    "  " + t("Type a button's number, from 1 to {count}.", count=count)
+                )
+            return update
         if stripped.startswith(":contact "):
             return self.contact_update(stripped.removeprefix(":contact ").strip())
         return self.text_update(stripped) if stripped else None
