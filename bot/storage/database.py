@@ -123,6 +123,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     commits survive a crash of the bot (the case that matters for the queue and conversations),
     and only a power cut can lose the last moments. ``isolation_level=None`` hands transaction
     control to :class:`LockedConnection`; ``timeout`` is SQLite's busy timeout.
+    ``secure_delete`` overwrites erased content (a queued sign-up's contact details) instead of
+    leaving it in free pages of the file.
     """
     connection = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
@@ -131,6 +133,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA secure_delete = ON")
     return connection
 
 

@@ -141,10 +141,15 @@ class OutboxRepo:
                 raise StorageError(f"outbox item {item_id} is not being sent")
 
     def mark_notified(self, item_id: int) -> bool:
-        """Claims the right to tell the staff member; True only for the first caller."""
+        """Claims the right to tell the staff member; True only for the first caller.
+
+        The payload (the customer's name, mobile and email) is erased at the same moment: once
+        the item is settled and reported, nothing needs it, so no contact data stays behind.
+        """
         with self._sqlite.transaction() as connection:
             cursor = connection.execute(
-                "UPDATE outbox SET notified = 1 WHERE id = ? AND notified = 0", (item_id,)
+                "UPDATE outbox SET notified = 1, payload = '{}' WHERE id = ? AND notified = 0",
+                (item_id,),
             )
         return cursor.rowcount == 1
 

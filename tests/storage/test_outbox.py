@@ -151,3 +151,17 @@ def test_pending_for_customer_finds_waiting_and_in_flight_items(
     assert (in_flight.id, in_flight.status) == (item.id, "sending")
     assert database.outbox.pending_for_customer("C-9") is None
     assert database.outbox.pending_count() == 2
+
+
+def test_a_reported_item_keeps_no_contact_data(database: Database, clock: FakeClock) -> None:
+    item = _enqueue(database)
+    database.outbox.claim_due(clock.now)
+    database.outbox.mark_done(item.id)
+    database.outbox.mark_notified(item.id)
+    database.close()
+
+    stored = b"".join(
+        path.read_bytes() for path in database.path.parent.iterdir() if path.is_file()
+    )
+    assert b"+201001234567" not in stored
+    assert "Nour Ali".encode() not in stored
