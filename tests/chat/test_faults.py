@@ -221,3 +221,19 @@ async def test_profile_created_but_balance_unavailable_still_confirms(bot: ChatD
     assert any("Welcome aboard" in text for text in texts)
     assert "not available right now" in texts[-1]
     assert "Refresh" in " ".join(bot.labels(sent[-1]))
+
+
+async def test_a_lookup_gameball_rejects_shows_the_reason_and_asks_again(bot: ChatDriver) -> None:
+    bot.sandbox.fail_next(3, 422)
+    sent = await bot.text(STAFF, "demo-1001")
+    assert "did not accept" in sent[-1]["text"]
+    assert "Send the customer ID" in sent[-1]["text"]
+    sent = await bot.text(STAFF, "demo-1001")
+    assert "Omar Hassan" in sent[-1]["text"]
+
+
+async def test_a_slow_gameball_is_given_up_within_the_deadline(bot: ChatDriver) -> None:
+    bot.sandbox.latency = 5.0  # longer than the bot's 1 s deadline
+    sent = await bot.text(STAFF, "demo-1001")
+    assert "not answering" in sent[-1]["text"]
+    assert bot.labels(sent[-1]) == ["Retry", "Cancel"]
