@@ -52,6 +52,13 @@ def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None
     return flow
 
 
+async def ask_for_id(update: Update, context: ChatContext) -> int:
+    """Start an empty flow and ask for the customer's ID (or mobile, per the scheme)."""
+    start_flow(context, None, None)
+    await reply(update, ask_id_text(context, context.t(update)))
+    return ASK_ID
+
+
 def end_flow(context: ChatContext) -> int:
     """Forget the draft and leave the conversation."""
     if context.user_data is not None:
@@ -98,9 +105,7 @@ def flow_step(callback: Step) -> Step:
                 await query.answer(t("That button belongs to an earlier customer."))
                 return None
         if flow is None:
-            start_flow(context, None, None)
-            await reply(update, ask_id_text(context, context.t(update)))
-            return ASK_ID
+            return await ask_for_id(update, context)
         timeout = context.services.settings.conversation_timeout
         if time.time() - float(flow.get("touched", 0)) > timeout:
             await say_expired(update, context)

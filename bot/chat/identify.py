@@ -33,6 +33,7 @@ from bot.chat.flow import (
     ASK_ID,
     END,
     Step,
+    ask_for_id,
     current_flow,
     draft_of,
     end_flow,
@@ -64,9 +65,7 @@ async def identify_command(update: Update, context: ChatContext) -> int:
     text = " ".join(context.args or [])
     if text.strip():
         return await lookup(update, context, text)
-    start_flow(context, None, None)
-    await reply(update, ask_id_text(context, context.t(update)))
-    return ASK_ID
+    return await ask_for_id(update, context)
 
 
 @requires("staff")
@@ -81,9 +80,7 @@ async def identify_contact(update: Update, context: ChatContext) -> int:
     """With the ``mobile`` scheme, a shared contact card identifies its owner."""
     contact = update.effective_message.contact if update.effective_message else None
     if contact is None or not context.services.rules.by_mobile:
-        start_flow(context, None, None)
-        await reply(update, ask_id_text(context, context.t(update)))
-        return ASK_ID
+        return await ask_for_id(update, context)
     return await lookup(update, context, _contact_number(contact.phone_number))
 
 
@@ -92,9 +89,7 @@ async def next_customer(update: Update, context: ChatContext) -> int:
     """The card's Next customer button: ask for the next ID."""
     if update.callback_query:
         await update.callback_query.answer()
-    start_flow(context, None, None)
-    await reply(update, ask_id_text(context, context.t(update)))
-    return ASK_ID
+    return await ask_for_id(update, context)
 
 
 @flow_step
