@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
 from bot.chat import keyboards as kb
@@ -139,35 +139,65 @@ def _audit(services: Services, item: OutboxItem, result: str) -> None:
 
 
 async def notify_finished(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell staff about finished items not yet reported (also after a crash)."""
+    """Tell staff about finished items not yet reported (also after a crash).
+
+    An item is claimed before its first message goes out, so it is reported once. If that
+    first message cannot be delivered because Telegram is unreachable, the claim is released
+    and the next run tries again; once the staff member has been told, the customer's contact
+    details are erased from the queue.
+    """
     services = services_of(application)
-    for item in services.database.outbox.unnotified_finished():
-        if not services.database.outbox.mark_notified(item.id):
+    outbox = services.database.outbox
+    for item in outbox.unnotified_finished():
+        if not outbox.mark_notified(item.id):
             continue
         try:
             await _notify(application, services, item)
-        except TelegramError as exc:
-            log.warning("could not notify chat about queued item %s: %s", item.id, exc)
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("Telegram unreachable; will report queued item %s later: %s", item.id, exc)
+            outbox.release_notification(item.id)
+            continue
+        except TelegramError as exc:  # e.g. the staff member blocked the bot: nobody to tell
+            log.warning("could not report queued item %s: %s", item.id, exc)
+        outbox.erase_payload(item.id)
 
 
 async def _notify(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services, item: OutboxItem
 ) -> None:
+    """The report: the reason for a failure, or the confirmation followed by the card.
+
+    Only the first message may fail with Telegram unreachable and be retried; problems after
+    it are logged, so the staff member is never told twice.
+    """
     t = translator(item.language)
     bot = application.bot
     customer = _customer_of(item)
     if item.status == "failed":
-        reason = item.last_error or ""
         text = "❌ " + t(
             "The queued profile for {customer_id} could not be created: {reason}",
             customer_id=code(customer.customer_id),
-            reason=html.escape(reason),
+            reason=html.escape(item.last_error or ""),
         )
         await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
         return
     await bot.send_message(
         item.chat_id, "📬 " + onboarding_confirmation(customer, t), parse_mode=ParseMode.HTML
     )
+    try:
+        await _send_card(application, services, item, customer)
+    except TelegramError as exc:
+        log.warning("queued item %s: confirmation sent, card not: %s", item.id, exc)
+
+
+async def _send_card(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    services: Services,
+    item: OutboxItem,
+    customer: NewCustomer,
+) -> None:
+    t = translator(item.language)
+    bot = application.bot
     markup = kb.card_keyboard(customer.customer_id, t, services.database)
     try:
         card = await services.customers.card_after_create(customer, language=item.language)

@@ -141,17 +141,24 @@ class OutboxRepo:
                 raise StorageError(f"outbox item {item_id} is not being sent")
 
     def mark_notified(self, item_id: int) -> bool:
-        """Claims the right to tell the staff member; True only for the first caller.
-
-        The payload (the customer's name, mobile and email) is erased at the same moment: once
-        the item is settled and reported, nothing needs it, so no contact data stays behind.
-        """
+        """Claims the right to tell the staff member; True only for the first caller."""
         with self._sqlite.transaction() as connection:
             cursor = connection.execute(
-                "UPDATE outbox SET notified = 1, payload = '{}' WHERE id = ? AND notified = 0",
-                (item_id,),
+                "UPDATE outbox SET notified = 1 WHERE id = ? AND notified = 0", (item_id,)
             )
         return cursor.rowcount == 1
+
+    def release_notification(self, item_id: int) -> None:
+        """Gives the claim back when the staff member could not be reached, to try again."""
+        with self._sqlite.transaction() as connection:
+            connection.execute(
+                "UPDATE outbox SET notified = 0 WHERE id = ? AND notified = 1", (item_id,)
+            )
+
+    def erase_payload(self, item_id: int) -> None:
+        """Forgets the customer's name, mobile and email once the item has been reported."""
+        with self._sqlite.transaction() as connection:
+            connection.execute("UPDATE outbox SET payload = '{}' WHERE id = ?", (item_id,))
 
     def unnotified_finished(self) -> list[OutboxItem]:
         """Settled items whose staff member has not been told yet (e.g. after a crash)."""

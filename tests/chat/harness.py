@@ -112,9 +112,8 @@ async def running(
 ) -> AsyncIterator[ChatDriver]:
     """A started application with the same lifecycle as production (post_init … post_shutdown)."""
     kwargs.setdefault("gameball_transport", sandbox.transport())
-    app = build_application(
-        settings, bot_request=OfflineBotRequest(fake), rate_limiter=False, **kwargs
-    )
+    kwargs.setdefault("bot_request", OfflineBotRequest(fake))
+    app = build_application(settings, rate_limiter=False, **kwargs)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

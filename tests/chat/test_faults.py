@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.error import NetworkError
 
 from bot.chat.context import services_of
 from bot.sandbox import Sandbox
 from bot.storage import Database
 from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock, make_settings, running
 from tests.chat.test_identify import start_new_customer, upserts
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeTelegram, OfflineBotRequest
 
 
 @pytest.fixture
@@ -237,3 +239,41 @@ async def test_a_slow_gameball_is_given_up_within_the_deadline(bot: ChatDriver) 
     sent = await bot.text(STAFF, "demo-1001")
     assert "not answering" in sent[-1]["text"]
     assert bot.labels(sent[-1]) == ["Retry", "Cancel"]
+
+
+class TelegramOutage(OfflineBotRequest):
+    """The fake Bot API, except that sendMessage fails as if Telegram were unreachable."""
+
+    down = False
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if self.down and url.endswith("/sendMessage"):
+            raise NetworkError("Telegram unreachable")
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+async def test_a_report_telegram_could_not_deliver_is_sent_on_the_next_run(
+    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox, clock: ManualClock
+) -> None:
+    settings = make_settings(tmp_path, gameball_deadline=1.0)
+    database = Database.in_data_dir(tmp_path, clock=clock)
+    request = TelegramOutage(fake)
+    async with running(settings, fake, sandbox, database=database, bot_request=request) as bot:
+        await fill_in_new_customer(bot)
+        sandbox.set_down(503)
+        await bot.press(STAFF, "Create")
+        await bot.press(STAFF, "Queue it")
+        sandbox.set_down(None)
+        clock.advance(minutes=1)
+        request.down = True
+        await run_outbox_job(bot)  # created, but the staff member cannot be told yet
+        assert sandbox.customer("new-42") is not None
+        request.down = False
+        await run_outbox_job(bot)
+        await run_outbox_job(bot)
+        path = database.path
+    notices = [m for m in fake.sent_messages(STAFF) if "Welcome aboard" in m["text"]]
+    assert len(notices) == 1
+    assert b"+201001234567" not in path.read_bytes()  # contact details erased once reported

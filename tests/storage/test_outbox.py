@@ -158,6 +158,7 @@ def test_a_reported_item_keeps_no_contact_data(database: Database, clock: FakeCl
     database.outbox.claim_due(clock.now)
     database.outbox.mark_done(item.id)
     database.outbox.mark_notified(item.id)
+    database.outbox.erase_payload(item.id)
     database.close()
 
     stored = b"".join(
@@ -165,3 +166,15 @@ def test_a_reported_item_keeps_no_contact_data(database: Database, clock: FakeCl
     )
     assert b"+201001234567" not in stored
     assert b"Nour Ali" not in stored
+
+
+def test_a_released_claim_can_be_taken_again(database: Database, clock: FakeClock) -> None:
+    item = _enqueue(database)
+    database.outbox.claim_due(clock.now)
+    database.outbox.mark_done(item.id)
+    assert database.outbox.mark_notified(item.id) is True
+
+    database.outbox.release_notification(item.id)
+
+    assert [i.id for i in database.outbox.unnotified_finished()] == [item.id]
+    assert database.outbox.mark_notified(item.id) is True
