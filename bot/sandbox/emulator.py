@@ -402,6 +402,12 @@ class Sandbox:
         customer.points, customer.pending, customer.expiring = points, pending, expiring
         customer.total_earned = points + pending
 
+    def credit(self, customer_id: str, points: int) -> None:
+        """Credit earned points, as a purchase elsewhere would (demos: watch Refresh change)."""
+        customer = self._customers[customer_id]
+        customer.points += points
+        customer.total_earned += points
+
     # --- the API -----------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
