@@ -74,11 +74,6 @@ class Translator:
         text = _translations(self.language).gettext(message)
         return text.format(**values) if values else text
 
-    @property
-    def is_rtl(self) -> bool:
-        """Whether the language is written right to left."""
-        return self.language == "ar"
-
 
 def translator(language: str) -> Translator:
     """A translator for a supported language code."""

@@ -50,13 +50,6 @@ class Services:
             raise RuntimeError("services are not open yet (post_init has not run)")
         return self._customers
 
-    @property
-    def gameball(self) -> GameballClient:
-        """The Gameball client; only available between ``open`` and ``close``."""
-        if self._client is None:
-            raise RuntimeError("services are not open yet (post_init has not run)")
-        return self._client
-
     def audit_customer_id(self, customer_id: str) -> str:
         """The customer ID as the audit log keeps it: phone-derived IDs have their digits masked."""
         if self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:

@@ -32,7 +32,6 @@ RETRY_LOOKUP = "r_lookup"
 RETRY_CREATE = "r_create"
 QUEUE = "queue"
 
-FLOW_PATTERN = r"^f:"
 CARD_REFRESH_PATTERN = r"^c:r:"
 NEXT_CUSTOMER = "c:next"
 LANGUAGE_PATTERN = r"^l:"

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Gameball error codes that mean "this customer does not exist" (GAMEBALL.md §2).
-CUSTOMER_NOT_FOUND_CODES = frozenset({7000, 4004})
-
 
 class GameballError(Exception):
     """Base class: a Gameball call did not produce a usable answer.
@@ -70,7 +67,7 @@ def error_for_status(status: int, body: Any) -> GameballError:
     """Map an HTTP status and Gameball's error envelope to the typed error."""
     code, error_type, message = parse_envelope(body)
     kwargs: dict[str, Any] = {"status": status, "code": code, "error_type": error_type}
-    if status == 404:
+    if status == 404:  # codes 7000 and 4004 are both documented for it: the status decides
         return NotFound(message, **kwargs)
     if status in (401, 403):
         return Unauthorized(message, **kwargs)
