@@ -181,9 +181,11 @@ async def _notify(
         )
         await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
         return
-    await bot.send_message(
-        item.chat_id, "📬 " + onboarding_confirmation(customer, t), parse_mode=ParseMode.HTML
+    went_through = "📬 " + t(
+        "The queued sign-up for {customer_id} went through.", customer_id=code(customer.customer_id)
     )
+    text = went_through + "\n" + onboarding_confirmation(customer, t)
+    await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
     try:
         await _send_card(application, services, item, customer)
     except TelegramError as exc:
