@@ -148,7 +148,7 @@ async def test_queued_creation_is_sent_once_after_recovery_and_reported_once(
     assert bot.sandbox.customer("new-42") is not None
     notices = [m for m in bot.fake.sent_messages(STAFF) if "Welcome aboard" in m["text"]]
     assert len(notices) == 1
-    assert "The queued sign-up for new-42 went through." in notices[0]["text"]
+    assert "queued sign-up for \u2068new-42\u2069 went through" in notices[0]["text"]
     assert "100 Stars" in bot.last_text(STAFF)
     assert len(upserts(bot.sandbox)) == sent_before_recovery + 1
     assert services_of(bot.app).database.outbox.pending_count() == 0
