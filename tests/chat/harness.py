@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,3 +125,7 @@ async def running(
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+
+
+#: ``bot_with(**setting_overrides)`` from tests/chat/conftest.py: a started bot, as a context.
+BotStarter = Callable[..., AbstractAsyncContextManager[ChatDriver]]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Sandbox
-from tests.chat.harness import MANAGER, STAFF, ChatDriver, make_settings, running
+from tests.chat.harness import MANAGER, STAFF, BotStarter, ChatDriver, make_settings, running
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -142,10 +142,9 @@ async def test_balance_without_argument_explains_usage(bot: ChatDriver) -> None:
 
 
 async def test_full_sign_up_creates_the_profile_and_shows_the_welcome_bonus(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter, sandbox: Sandbox
 ) -> None:
-    settings = make_settings(tmp_path, store_name="Cairo Festival City pop-up")
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with(store_name="Cairo Festival City pop-up") as bot:
         await start_new_customer(bot)
         sent = await bot.text(STAFF, "Mona Hassan")
         assert "mobile" in sent[-1]["text"]
@@ -310,10 +309,9 @@ async def test_a_new_id_while_not_found_is_a_new_lookup(bot: ChatDriver) -> None
 
 
 async def test_an_unanswered_flow_expires_with_a_message(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter, fake: FakeTelegram
 ) -> None:
-    settings = make_settings(tmp_path, conversation_timeout=0.3)
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with(conversation_timeout=0.3) as bot:
         await bot.text(STAFF, "new-42")
         expired = await fake.wait_for_message(STAFF, "expired", timeout=5)
         assert "Send the customer's ID" in expired["text"]
@@ -324,22 +322,16 @@ async def test_an_unanswered_flow_expires_with_a_message(
 # --- scheme: mobile -----------------------------------------------------------------------------
 
 
-async def test_mobile_scheme_derives_the_id_from_the_number(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
-) -> None:
-    settings = make_settings(tmp_path, customer_id_scheme="mobile")
-    async with running(settings, fake, sandbox) as bot:
+async def test_mobile_scheme_derives_the_id_from_the_number(bot_with: BotStarter) -> None:
+    async with bot_with(customer_id_scheme="mobile") as bot:
         sent = await bot.text(STAFF, "0100-123-4567")
     assert "Mariam Adel" in sent[-1]["text"]
 
 
 async def test_mobile_scheme_sign_up_skips_the_mobile_step(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter, sandbox: Sandbox
 ) -> None:
-    settings = make_settings(
-        tmp_path, customer_id_scheme="mobile", customer_id_template="mobile_{digits}"
-    )
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with(customer_id_scheme="mobile", customer_id_template="mobile_{digits}") as bot:
         sent = await bot.text(STAFF, "/identify 0020 122 000 1111")
         assert "mobile_201220001111" in sent[-1]["text"]
         await bot.press(STAFF, "Create profile")
@@ -357,20 +349,16 @@ async def test_mobile_scheme_sign_up_skips_the_mobile_step(
 
 
 async def test_mobile_scheme_refuses_text_that_is_not_a_number(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter, sandbox: Sandbox
 ) -> None:
-    settings = make_settings(tmp_path, customer_id_scheme="mobile")
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with(customer_id_scheme="mobile") as bot:
         sent = await bot.text(STAFF, "hello there")
     assert "phone number" in sent[-1]["text"]
     assert not sandbox.requests
 
 
-async def test_mobile_scheme_balance_accepts_a_plain_id_too(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
-) -> None:
-    settings = make_settings(tmp_path, customer_id_scheme="mobile")
-    async with running(settings, fake, sandbox) as bot:
+async def test_mobile_scheme_balance_accepts_a_plain_id_too(bot_with: BotStarter) -> None:
+    async with bot_with(customer_id_scheme="mobile") as bot:
         sent = await bot.text(MANAGER, "/balance demo-1003")
     assert "Abdullah" in sent[-1]["text"]
 
@@ -378,14 +366,11 @@ async def test_mobile_scheme_balance_accepts_a_plain_id_too(
 # --- restart ----------------------------------------------------------------------------------
 
 
-async def test_a_conversation_survives_a_restart(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
-) -> None:
-    settings = make_settings(tmp_path)
-    async with running(settings, fake, sandbox) as bot:
+async def test_a_conversation_survives_a_restart(bot_with: BotStarter, sandbox: Sandbox) -> None:
+    async with bot_with() as bot:
         await start_new_customer(bot)
         await bot.text(STAFF, "Mona")
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with() as bot:
         sent = await bot.text(STAFF, "01001234567")
         assert "email" in sent[-1]["text"]
         await bot.press(STAFF, "Skip")
@@ -394,12 +379,11 @@ async def test_a_conversation_survives_a_restart(
 
 
 async def test_a_flow_older_than_the_timeout_expires_after_a_restart(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter, sandbox: Sandbox
 ) -> None:
-    async with running(make_settings(tmp_path), fake, sandbox) as bot:
+    async with bot_with() as bot:
         await start_new_customer(bot)
-    settings = make_settings(tmp_path, conversation_timeout=0.01)
-    async with running(settings, fake, sandbox) as bot:
+    async with bot_with(conversation_timeout=0.01) as bot:
         sent = await bot.text(STAFF, "Mona")
     assert "expired" in sent[-1]["text"]
     assert not upserts(sandbox)
