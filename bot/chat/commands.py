@@ -52,6 +52,7 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
             t("/invite: invite a staff member"),
             t("/staff: see and revoke staff"),
             t("/activity: recent activity and the queue"),
+            t("/queue: sign-ups waiting for Gameball"),
         ]
     return "\n".join(lines)
 
