@@ -43,9 +43,15 @@ from bot.chat.flow import (
     start_flow,
 )
 from bot.chat.outbox import enqueue_creation
-from bot.chat.replies import ask_id_text, close_buttons, reply, send_card
+from bot.chat.replies import (
+    ask_id_text,
+    close_buttons,
+    reply,
+    send_card,
+    send_new_customer_card,
+)
 from bot.domain.contacts import InvalidInput, clean_name, normalise_email, normalise_mobile
-from bot.domain.identify import NewCustomer, resolve_identifier
+from bot.domain.identify import resolve_identifier
 from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized, Unavailable
 
 # Conversation states, in the order a cashier meets them (ASK_ID, 0, is in bot.chat.flow).
@@ -351,10 +357,9 @@ async def _create(update: Update, context: ChatContext) -> int:
     flow = current_flow(context)
     assert flow is not None
     customer = draft_of(flow)
-    language = context.language_for(update)
     customers = context.services.customers
     try:
-        await customers.upsert(customer, language=language)
+        await customers.upsert(customer, language=t.language)
     except Rejected as exc:
         audit(context, update, "create", "rejected", customer.customer_id)
         return await _show_summary(update, context, note=gameball_error_text(exc, t))
@@ -364,23 +369,11 @@ async def _create(update: Update, context: ChatContext) -> int:
     audit(context, update, "create", "created", customer.customer_id)
     end_flow(context)
     await reply(update, onboarding_confirmation(customer, t))
-    await _send_card_after_create(update, context, customer, language)
+    assert update.effective_chat is not None
+    await send_new_customer_card(
+        context.bot, update.effective_chat.id, context.services, customer, t
+    )
     return END
-
-
-async def _send_card_after_create(
-    update: Update, context: ChatContext, customer: NewCustomer, language: str
-) -> None:
-    """The new profile's card; if Gameball stumbles now, the profile exists anyway: say so."""
-    t = context.t(update)
-    try:
-        card = await context.services.customers.card_after_create(customer, language=language)
-    except GameballError:
-        text = t("The balance is not available right now. Tap Refresh in a moment.")
-        markup = kb.card_keyboard(customer.customer_id, t, context.services.database)
-        await reply(update, text, reply_markup=markup)
-        return
-    await send_card(update, context, card)
 
 
 async def _create_failed(

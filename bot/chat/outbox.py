@@ -19,10 +19,10 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.chat import keyboards as kb
 from bot.chat.audit import actor_name
-from bot.chat.cards import balance_card, code, onboarding_confirmation
+from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, Services, services_of
+from bot.chat.replies import send_new_customer_card
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
@@ -187,26 +187,6 @@ async def _notify(
     text = went_through + "\n" + onboarding_confirmation(customer, t)
     await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
     try:
-        await _send_card(application, services, item, customer)
+        await send_new_customer_card(bot, item.chat_id, services, customer, t)
     except TelegramError as exc:
         log.warning("queued item %s: confirmation sent, card not: %s", item.id, exc)
-
-
-async def _send_card(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    services: Services,
-    item: OutboxItem,
-    customer: NewCustomer,
-) -> None:
-    t = translator(item.language)
-    bot = application.bot
-    markup = kb.card_keyboard(customer.customer_id, t, services.database)
-    try:
-        card = await services.customers.card_after_create(customer, language=item.language)
-    except GameballError:
-        text = t("The balance is not available right now. Tap Refresh in a moment.")
-        await bot.send_message(item.chat_id, text, reply_markup=markup)
-        return
-    await bot.send_message(
-        item.chat_id, balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
-    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ParseMode
 
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
-from bot.chat.context import ChatContext
+from bot.chat.context import ChatContext, Services
+from bot.domain.identify import NewCustomer
+from bot.gameball.errors import GameballError
 from bot.i18n import Translator
 from bot.services.customers import CustomerCard
 
@@ -43,3 +45,26 @@ def ask_id_text(context: ChatContext, t: Translator) -> str:
     if context.services.rules.by_mobile:
         return t("Send the customer's mobile number (or /cancel).")
     return t("Send the customer ID (or /cancel).")
+
+
+async def send_new_customer_card(
+    bot: Bot,
+    chat_id: int,
+    services: Services,
+    customer: NewCustomer,
+    t: Translator,
+) -> None:
+    """A just-created profile's card; if Gameball stumbles now, the profile exists anyway.
+
+    Used after a creation at the till and after a queued one went through.
+    """
+    markup = kb.card_keyboard(customer.customer_id, t, services.database)
+    try:
+        card = await services.customers.card_after_create(customer, language=t.language)
+    except GameballError:
+        text = t("The balance is not available right now. Tap Refresh in a moment.")
+        await bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    await bot.send_message(
+        chat_id, balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
+    )

@@ -14,7 +14,7 @@ from bot.chat.context import services_of
 from bot.sandbox import Sandbox
 from bot.storage import Database
 from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock, make_settings, running
-from tests.chat.test_identify import start_new_customer, upserts
+from tests.chat.test_identify import fill_in_new_customer, start_new_customer, upserts
 from tests.fakes.telegram import FakeTelegram, OfflineBotRequest
 
 
@@ -39,13 +39,6 @@ async def run_outbox_job(bot: ChatDriver) -> None:
     assert bot.app.job_queue is not None
     (job,) = [j for j in bot.app.job_queue.jobs() if j.name == "process_outbox"]
     await job.run(bot.app)
-
-
-async def fill_in_new_customer(bot: ChatDriver) -> None:
-    await start_new_customer(bot)
-    await bot.text(STAFF, "Mona Hassan")
-    await bot.text(STAFF, "01001234567")
-    await bot.press(STAFF, "Skip")
 
 
 # --- look-up ------------------------------------------------------------------------------------
@@ -118,7 +111,7 @@ async def test_a_rejected_creation_shows_gameballs_reason_and_allows_an_edit(
 
 
 async def test_creation_when_gameball_is_down_offers_retry_and_queue(bot: ChatDriver) -> None:
-    await fill_in_new_customer(bot)
+    await fill_in_new_customer(bot, "Mona Hassan")
     bot.sandbox.set_down(503)
     sent = await bot.press(STAFF, "Create")
     assert "Nothing is lost" in sent[-1]["text"]
@@ -131,7 +124,7 @@ async def test_creation_when_gameball_is_down_offers_retry_and_queue(bot: ChatDr
 async def test_queued_creation_is_sent_once_after_recovery_and_reported_once(
     bot: ChatDriver, clock: ManualClock
 ) -> None:
-    await fill_in_new_customer(bot)
+    await fill_in_new_customer(bot, "Mona Hassan")
     bot.sandbox.set_down(503)
     await bot.press(STAFF, "Create")
     sent = await bot.press(STAFF, "Queue it")
@@ -159,7 +152,7 @@ async def test_queued_creation_survives_a_restart(
 ) -> None:
     settings = make_settings(tmp_path, gameball_deadline=1.0)
     async with running(settings, fake, sandbox) as bot:
-        await fill_in_new_customer(bot)
+        await fill_in_new_customer(bot, "Mona Hassan")
         sandbox.set_down(503)
         await bot.press(STAFF, "Create")
         await bot.press(STAFF, "Queue it")
@@ -217,7 +210,7 @@ async def test_a_queued_creation_that_gameball_rejects_is_reported_as_failed(
 
 
 async def test_profile_created_but_balance_unavailable_still_confirms(bot: ChatDriver) -> None:
-    await fill_in_new_customer(bot)
+    await fill_in_new_customer(bot, "Mona Hassan")
     bot.sandbox.fail_next(10, 503, endpoint="balance")
     sent = await bot.press(STAFF, "Create")
     texts = [m["text"] for m in sent]
@@ -262,7 +255,7 @@ async def test_a_report_telegram_could_not_deliver_is_sent_on_the_next_run(
     database = Database.in_data_dir(tmp_path, clock=clock)
     request = TelegramOutage(fake)
     async with running(settings, fake, sandbox, database=database, bot_request=request) as bot:
-        await fill_in_new_customer(bot)
+        await fill_in_new_customer(bot, "Mona Hassan")
         sandbox.set_down(503)
         await bot.press(STAFF, "Create")
         await bot.press(STAFF, "Queue it")

@@ -24,6 +24,15 @@ async def start_new_customer(bot: ChatDriver, customer_id: str = "new-42") -> No
     assert "name" in sent[-1]["text"]
 
 
+async def fill_in_new_customer(bot: ChatDriver, name: str = "Mona") -> None:
+    """An unknown ID, Create profile, a name and a mobile, no email: the summary is shown."""
+    await start_new_customer(bot)
+    await bot.text(STAFF, name)
+    await bot.text(STAFF, "01001234567")
+    sent = await bot.press(STAFF, "Skip")
+    assert bot.labels(sent[-1]) == ["Create", "Edit", "Cancel"]
+
+
 # --- found --------------------------------------------------------------------------------------
 
 
@@ -223,10 +232,7 @@ async def test_a_shared_contact_card_is_accepted_as_the_mobile(bot: ChatDriver) 
 
 
 async def test_edit_from_the_summary_changes_one_field(bot: ChatDriver) -> None:
-    await start_new_customer(bot)
-    await bot.text(STAFF, "Mona")
-    await bot.text(STAFF, "01001234567")
-    await bot.press(STAFF, "Skip")
+    await fill_in_new_customer(bot)
     sent = await bot.press(STAFF, "Edit")
     assert bot.labels(sent[-1]) == ["Name", "Mobile", "Email", "Back"]
     await bot.press(STAFF, "Name")
@@ -236,10 +242,7 @@ async def test_edit_from_the_summary_changes_one_field(bot: ChatDriver) -> None:
 
 
 async def test_a_double_tap_on_create_creates_once(bot: ChatDriver) -> None:
-    await start_new_customer(bot)
-    await bot.text(STAFF, "Mona")
-    await bot.text(STAFF, "01001234567")
-    await bot.press(STAFF, "Skip")
+    await fill_in_new_customer(bot)
     summary = bot.message_with_button(STAFF, "Create")
     data = next(d for text, d in bot.fake.buttons(summary) if text == "Create")
     first = bot.fake.press_button(STAFF, summary, data, queue=False)
@@ -284,10 +287,7 @@ async def test_a_sticker_mid_flow_gets_a_hint(bot: ChatDriver) -> None:
 
 
 async def test_text_where_a_button_is_expected_gets_a_hint(bot: ChatDriver) -> None:
-    await start_new_customer(bot)
-    await bot.text(STAFF, "Mona")
-    await bot.text(STAFF, "01001234567")
-    await bot.press(STAFF, "Skip")
+    await fill_in_new_customer(bot)
     sent = await bot.text(STAFF, "create it please")
     assert "use the buttons above" in sent[-1]["text"]
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bot.sandbox import Sandbox
-from tests.chat.harness import MANAGER, STAFF, ChatDriver, make_settings, running
-from tests.fakes.telegram import FakeTelegram
+from tests.chat.harness import MANAGER, STAFF, BotStarter, ChatDriver
 
 
 async def test_an_arabic_telegram_user_gets_an_arabic_card(bot: ChatDriver) -> None:
@@ -35,9 +31,9 @@ async def test_language_command_switches_and_the_choice_sticks(bot: ChatDriver) 
 
 
 async def test_an_unsupported_telegram_language_gets_the_default_language(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
+    bot_with: BotStarter,
 ) -> None:
-    async with running(make_settings(tmp_path, default_language="ar"), fake, sandbox) as bot:
+    async with bot_with(default_language="ar") as bot:
         sent = await bot.text(STAFF, "/balance demo-1001", language_code="fr")
     assert "الرصيد المتاح" in sent[-1]["text"]
 

@@ -13,9 +13,18 @@ from typing import Any
 
 import pytest
 
+from bot.chat.context import services_of
 from bot.sandbox import Sandbox
 from bot.storage import Database
-from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock, make_settings, running
+from tests.chat.harness import (
+    MANAGER,
+    STAFF,
+    BotStarter,
+    ChatDriver,
+    ManualClock,
+    make_settings,
+    running,
+)
 from tests.fakes.telegram import FakeTelegram
 
 CO_MANAGER, NEWCOMER, LATECOMER = 112, 444, 555
@@ -220,11 +229,9 @@ async def test_a_revoked_cashier_cannot_finish_a_sign_up_in_progress(bot: ChatDr
 # --- audit and /activity ---------------------------------------------------------------------
 
 
-async def test_a_sign_up_is_audited_without_contact_details(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
-) -> None:
-    settings = make_settings(tmp_path, store_name="Mall Pop-up")
-    async with running(settings, fake, sandbox) as bot:
+async def test_a_sign_up_is_audited_without_contact_details(bot_with: BotStarter) -> None:
+    async with bot_with(store_name="Mall Pop-up") as bot:
+        database_path = services_of(bot.app).database.path
         await _say(bot, STAFF, "new-42")
         await bot.press(STAFF, "Create profile")
         await _say(bot, STAFF, "Mona Aly")
@@ -233,7 +240,7 @@ async def test_a_sign_up_is_audited_without_contact_details(
         await bot.press(STAFF, "Create")
         assert "🔄 Refresh" in bot.labels(bot.fake.last_message(STAFF))
 
-    rows = _audit_rows(settings.database_path)
+    rows = _audit_rows(database_path)
 
     assert [(row["action"], row["result"]) for row in rows] == [
         ("lookup", "not_found"),
@@ -282,14 +289,12 @@ async def test_activity_offers_no_older_page_when_everything_fits(bot: ChatDrive
     assert "Older" not in bot.labels(page)
 
 
-async def test_activity_masks_phone_derived_customer_ids(
-    tmp_path: Path, fake: FakeTelegram, sandbox: Sandbox
-) -> None:
-    settings = make_settings(tmp_path, customer_id_scheme="mobile")
-    async with running(settings, fake, sandbox) as bot:
+async def test_activity_masks_phone_derived_customer_ids(bot_with: BotStarter) -> None:
+    async with bot_with(customer_id_scheme="mobile") as bot:
+        database_path = services_of(bot.app).database.path
         await _say(bot, STAFF, "0100 123 4567")
         page = (await _say(bot, MANAGER, "/activity"))[0]
 
     assert "+20•••••••567" in page["text"]
     assert "1001234567" not in page["text"]
-    assert [row["customer_id"] for row in _audit_rows(settings.database_path)] == ["+20•••••••567"]
+    assert [row["customer_id"] for row in _audit_rows(database_path)] == ["+20•••••••567"]
