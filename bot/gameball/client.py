@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from bot.gameball.models import (
     UpsertCustomerRequest,
     UpsertCustomerResponse,
 )
+from bot.transport import Http11Transport
 
 logger = logging.getLogger("bot.gameball")
 
@@ -38,11 +38,6 @@ CUSTOMERS_PATH = "/api/v4.0/integrations/customers"
 USER_AGENT = f"gameball-checkout-bot/{__version__}"
 #: Three calls for each of 200 cashiers asking at the same moment (the benchmark's largest rush).
 MAX_CONNECTIONS = 600
-#: httpcore scans every connection of a pool, with a socket check for each idle one, whenever a
-#: request starts or ends, so each request costs time in proportion to its pool's size. Measured
-#: on 600 concurrent requests over loopback: one pool of 600 connections spends seconds of CPU on
-#: the scans; pools of 16 cost 2.3 ms of CPU per request, pools of 4 about 1.3 ms.
-CONNECTIONS_PER_POOL = 4
 
 ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
 
@@ -113,20 +108,19 @@ class GameballClient:
         self._sleep = sleep
         self._rng = rng
         self.requests_sent = 0  # HTTP attempts handed to the transport, retries included
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport or _PoolOfPools(max_connections),
-            timeout=attempt_timeout,
-            headers={
-                "APIKey": api_key,
-                "SecretKey": secret_key,
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            },
-        )
+        self._transport = transport or Http11Transport(max_connections=max_connections)
+        self._base_url = base_url.rstrip("/")
+        self._host = httpx.URL(base_url).host
+        self._headers = {
+            "APIKey": api_key,
+            "SecretKey": secret_key,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        self._timeouts = httpx.Timeout(attempt_timeout).as_dict()
 
     def __repr__(self) -> str:
-        return f"GameballClient(host={self._http.base_url.host!r})"
+        return f"GameballClient(host={self._host!r})"
 
     async def __aenter__(self) -> Self:
         return self
@@ -140,31 +134,31 @@ class GameballClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool; the client cannot be used afterwards."""
-        await self._http.aclose()
+        """Close the connection pool's idle connections."""
+        await self._transport.aclose()
 
     async def get_balance(
         self, customer_id: str, *, deadline: float | None = None
     ) -> CustomerBalance:
         """The customer's points; raises :class:`NotFound` when the customer does not exist."""
-        request = self._http.build_request("GET", customer_path(customer_id, "/balance"))
+        request = self._request("GET", customer_path(customer_id, "/balance"))
         return await self._call(request, "balance", customer_id, CustomerBalance, deadline)
 
     async def get_details(
         self, customer_id: str, *, deadline: float | None = None
     ) -> CustomerDetails:
         """The customer's profile (name, contacts) as Gameball holds it."""
-        request = self._http.build_request("GET", customer_path(customer_id, "/details"))
+        request = self._request("GET", customer_path(customer_id, "/details"))
         return await self._call(request, "details", customer_id, CustomerDetails, deadline)
 
     async def get_tier_progress(
         self, customer_id: str, *, lang: str | None = None, deadline: float | None = None
     ) -> TierProgress:
         """Current and next tier; ``lang`` asks Gameball for tier names in that language."""
-        request = self._http.build_request(
+        request = self._request(
             "GET",
             customer_path(customer_id, "/tier-progress"),
-            headers={"lang": lang} if lang else None,
+            headers={"lang": lang} if lang else {},
         )
         return await self._call(request, "tier-progress", customer_id, TierProgress, deadline)
 
@@ -178,7 +172,7 @@ class GameballClient:
         """
         if not request.customer_id:
             raise ValueError("customer ID must not be empty")
-        http_request = self._http.build_request("POST", CUSTOMERS_PATH, json=request.to_json())
+        http_request = self._request("POST", CUSTOMERS_PATH, json=request.to_json())
         return await self._call(
             http_request,
             "upsert",
@@ -186,6 +180,18 @@ class GameballClient:
             UpsertCustomerResponse,
             deadline,
             body_required=False,
+        )
+
+    def _request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, json: Any = None
+    ) -> httpx.Request:
+        """A request straight for the transport: no cookies, redirects or auth flows to run."""
+        return httpx.Request(
+            method,
+            self._base_url + path,
+            headers=self._headers | headers if headers else self._headers,
+            json=json,
+            extensions={"timeout": self._timeouts},
         )
 
     async def _call(
@@ -224,7 +230,11 @@ class GameballClient:
         outcome = "interrupted"
         try:
             async with asyncio.timeout(budget):
-                response = await self._http.send(request)
+                response = await self._transport.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except TimeoutError:
             outcome = "timeout"
             raise Unavailable("Gameball did not answer in time") from None
@@ -248,51 +258,6 @@ class GameballClient:
     def _backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff before attempt ``attempt + 1``."""
         return self._rng() * min(self._backoff_cap, self._backoff_base * 2.0 ** (attempt - 1))
-
-
-class _PoolOfPools(httpx.AsyncBaseTransport):
-    """Keep-alive connections in several small pools behind one transport.
-
-    A request goes to the first pool with a connection to spare, so light traffic keeps reusing
-    the same few connections, and a rush spreads over as many pools as it needs (up to
-    ``max_connections`` in all, rounded up to whole pools) while each pool stays small enough for
-    httpcore's bookkeeping to stay cheap (see ``CONNECTIONS_PER_POOL``).
-    """
-
-    def __init__(self, max_connections: int, pool_size: int = CONNECTIONS_PER_POOL) -> None:
-        if max_connections < 1 or pool_size < 1:
-            raise ValueError("max_connections and pool_size must be at least 1")
-        ssl_context = httpx.create_ssl_context()  # shared: each one loads the whole CA bundle
-        limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-        self._pool_size = pool_size
-        self._pools = [
-            httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
-            for _ in range(math.ceil(max_connections / pool_size))
-        ]
-        self._in_flight = [0] * len(self._pools)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        index = self._pick()
-        self._in_flight[index] += 1
-        try:
-            return await self._pools[index].handle_async_request(request)
-        finally:
-            self._in_flight[index] -= 1
-
-    def _pick(self) -> int:
-        """The first pool with a connection to spare; when every pool is busy, the least busy.
-
-        A request counts until its response headers arrive; the short body read that follows
-        is not counted, which at worst makes the next request wait that long for a connection.
-        """
-        for index, busy in enumerate(self._in_flight):
-            if busy < self._pool_size:
-                return index
-        return min(range(len(self._pools)), key=self._in_flight.__getitem__)
-
-    async def aclose(self) -> None:
-        for pool in self._pools:
-            await pool.aclose()
 
 
 def _checked_deadline(deadline: float) -> float:

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.gameball import GameballClient
-from bot.gameball.client import CONNECTIONS_PER_POOL
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -56,7 +55,7 @@ async def test_a_rush_gets_every_connection_allowed_and_no_more(
     gameball: tuple[LoopbackGameball, str],
 ) -> None:
     fake, url = gameball
-    allowed = 3 * CONNECTIONS_PER_POOL
+    allowed = 12
     async with GameballClient("key", "secret", base_url=url, max_connections=allowed) as client:
         await asyncio.gather(*(client.get_balance(f"c{n}") for n in range(3 * allowed)))
 

@@ -1,0 +1,140 @@
+"""Bot API calls handed straight to an httpx transport: what PTB sends, and what it gets back.
+
+A real ``telegram.Bot`` makes the calls, so the tests see what the bot's handlers see: the
+message Telegram returned, or PTB's own ``TimedOut``/``NetworkError`` (which the error handler
+turns into a retry hint) — and never the token in an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.app import build_application
+from bot.chat.request import TransportRequest
+from tests.chat.harness import make_settings
+
+TOKEN = "123456:SECRET-token-value"
+ME = {"id": 1, "is_bot": True, "first_name": "Checkout", "username": "checkout_bot"}
+
+
+def telegram(
+    sent: list[httpx.Request], on_send: Callable[[httpx.Request], httpx.Response] | None = None
+) -> httpx.MockTransport:
+    """Answers getMe, and sendMessage with the message as Telegram would store it."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        method = request.url.path.rsplit("/", 1)[-1]
+        if method == "getMe":
+            return httpx.Response(200, json={"ok": True, "result": ME})
+        if on_send is not None:
+            return on_send(request)
+        fields = {name: values[0] for name, values in parse_qs(request.content.decode()).items()}
+        message = {
+            "message_id": 7,
+            "date": 0,
+            "chat": {"id": int(fields["chat_id"]), "type": "private"},
+            "text": fields["text"],
+        }
+        return httpx.Response(200, json={"ok": True, "result": message})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_a_message_is_sent_as_form_fields_and_comes_back_as_a_message() -> None:
+    sent: list[httpx.Request] = []
+    async with Bot(TOKEN, request=TransportRequest(telegram(sent))) as bot:
+        message = await bot.send_message(42, "Card for <b>demo-1001</b>", parse_mode="HTML")
+
+    assert (message.chat_id, message.text) == (42, "Card for <b>demo-1001</b>")
+    request = sent[-1]
+    assert request.method == "POST"
+    assert request.url.path == f"/bot{TOKEN}/sendMessage"
+    assert parse_qs(request.content.decode()) == {
+        "chat_id": ["42"],
+        "text": ["Card for <b>demo-1001</b>"],
+        "parse_mode": ["HTML"],
+    }
+    assert request.headers["user-agent"].startswith("python-telegram-bot")
+
+
+async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
+    sent: list[httpx.Request] = []
+    async with Bot(TOKEN, request=TransportRequest(telegram(sent))) as bot:
+        await bot.send_message(42, "default")
+        await bot.send_message(42, "own", read_timeout=30, connect_timeout=None)
+
+    default, own = (request.extensions["timeout"] for request in sent[-2:])
+    assert default == {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 1.0}
+    assert own == {"connect": None, "read": 30, "write": 5.0, "pool": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected", "words"),
+    [
+        (httpx.ReadTimeout("timed out waiting for the answer"), TimedOut, "Timed out"),
+        (httpx.PoolTimeout("no connection became free"), TimedOut, "every connection"),
+        (httpx.ConnectError("[Errno 111] Connection refused"), NetworkError, "refused"),
+        (httpx.RemoteProtocolError("server disconnected"), NetworkError, "disconnected"),
+    ],
+)
+async def test_transport_failures_become_ptb_errors_without_the_token(
+    failure: httpx.HTTPError, expected: type[Exception], words: str
+) -> None:
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise failure
+
+    async with Bot(TOKEN, request=TransportRequest(telegram([], fail))) as bot:
+        with pytest.raises(expected) as caught:
+            await bot.send_message(42, "card")
+
+    assert words in str(caught.value)
+    assert "SECRET" not in str(caught.value)
+
+
+async def test_a_timeout_that_is_not_a_number_is_refused() -> None:
+    request = TransportRequest(telegram([]))
+    with pytest.raises(TypeError, match="timeout"):
+        await request.do_request("http://127.0.0.1/bot/getMe", "POST", read_timeout="soon")
+
+
+async def test_shutting_down_closes_the_transport() -> None:
+    closed: list[bool] = []
+
+    class Closing(httpx.MockTransport):
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    request = TransportRequest(Closing(lambda _: httpx.Response(200, json={})))
+    await request.initialize()
+    await request.shutdown()
+
+    assert closed == [True]
+
+
+def test_production_talks_to_telegram_over_the_lean_transport(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for scheme in ("https", "http", "all"):
+        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
+        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
+    application = build_application(make_settings(tmp_path))
+
+    assert isinstance(application.bot.request, TransportRequest)
+
+
+def test_a_proxy_in_the_environment_keeps_ptbs_own_transport_which_honours_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    application = build_application(make_settings(tmp_path))
+
+    assert isinstance(application.bot.request, HTTPXRequest)

@@ -1,0 +1,345 @@
+"""The lean HTTP/1.1 transport against a scriptable HTTP server on loopback.
+
+What a cashier would notice if the transport were wrong: a card that never comes (a hung or
+confused connection), someone else's answer (a late reply read by the next request), or a
+rush that queues behind too few connections. Each test scripts the server's side of one of
+those situations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from bot.transport import Http11Transport
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+    connection: int
+
+
+def answer(body: bytes = b"{}", status: int = 200, *, close: bool = False) -> bytes:
+    extra = b"Connection: close\r\n" if close else b""
+    return (
+        b"HTTP/1.1 %d Whatever\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
+        % (status, extra, len(body), body)
+    )
+
+
+Script = Callable[[Received], Awaitable[bytes | None]]
+
+
+async def echo(request: Received) -> bytes:
+    """Answers with the request's target and body, so each answer names its request."""
+    return answer(f"{request.method} {request.target} ".encode() + request.body)
+
+
+class LoopbackServer:
+    """Reads HTTP/1.1 requests and answers what ``script`` returns; ``None`` hangs up instead."""
+
+    def __init__(self, script: Script = echo) -> None:
+        self.script = script
+        self.connections = 0
+        self.received: list[Received] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.url = ""
+        self.afterwards = b""  # written a moment after each answer, unasked
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        self._writers.append(writer)
+        try:
+            while True:
+                request = await self._read(reader, number)
+                self.received.append(request)
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    reply = await self.script(request)
+                finally:
+                    self.in_flight -= 1
+                if reply is None:
+                    return
+                writer.write(reply)
+                await writer.drain()
+                if self.afterwards:
+                    await asyncio.sleep(0.02)
+                    writer.write(self.afterwards)
+                if b"Connection: close" in reply:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed the connection
+        finally:
+            writer.close()
+
+    async def close_idle_connections(self) -> None:
+        """What a server does to keep-alive connections that stayed idle too long."""
+        for writer in self._writers:
+            writer.close()
+        await asyncio.sleep(0.05)  # let the FIN reach the client's event loop
+
+    @staticmethod
+    async def _read(reader: asyncio.StreamReader, number: int) -> Received:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        request_line, *lines = head.strip().split("\r\n")
+        method, target, _ = request_line.split(" ")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        return Received(method, target, headers, body, number)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LoopbackServer]:
+    fake = LoopbackServer()
+    listener = await asyncio.start_server(fake.serve, "127.0.0.1", 0)
+    fake.url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+    async with listener:
+        yield fake
+        listener.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=Http11Transport(max_connections=4)) as http:
+        yield http
+
+
+async def test_requests_one_after_another_share_one_connection(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    answers = [(await client.get(f"{server.url}/customers/{n}")).text for n in range(5)]
+
+    assert answers == [f"GET /customers/{n} " for n in range(5)]
+    assert server.connections == 1
+
+
+async def test_a_post_body_and_headers_arrive_intact(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    response = await client.post(
+        f"{server.url}/api/v4.0/integrations/customers?x=1",
+        json={"customerId": "عميل-1"},
+        headers={"APIKey": "k"},
+    )
+
+    assert response.status_code == 200
+    assert response.text == 'POST /api/v4.0/integrations/customers?x=1 {"customerId":"عميل-1"}'
+    assert server.received[0].headers["apikey"] == "k"
+    assert server.received[0].headers["host"] == server.url.removeprefix("http://")
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    await client.get(f"{server.url}/first")
+    await server.close_idle_connections()
+
+    response = await client.get(f"{server.url}/second")
+
+    assert response.text == "GET /second "
+    assert server.connections == 2
+
+
+async def test_connection_close_in_an_answer_is_honoured(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def closing(request: Received) -> bytes:
+        return answer(request.target.encode(), close=True)
+
+    server.script = closing
+    answers = [(await client.get(f"{server.url}/{n}")).text for n in range(3)]
+
+    assert answers == ["/0", "/1", "/2"]
+    assert server.connections == 3
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["same-packet", "while-idle"])
+async def test_bytes_after_an_answer_never_become_the_next_answer(
+    server: LoopbackServer, client: httpx.AsyncClient, later: bool
+) -> None:
+    stale = answer(b"stale")
+
+    async def answer_twice(request: Received) -> bytes:
+        return await echo(request) + (b"" if later else stale)
+
+    server.script = answer_twice
+    server.afterwards = stale if later else b""
+    first = await client.get(f"{server.url}/first")
+    await asyncio.sleep(0.1)  # the extra bytes reach the idle connection
+    second = await client.get(f"{server.url}/second")
+
+    assert (first.text, second.text) == ("GET /first ", "GET /second ")
+    assert server.connections == 2
+
+
+async def test_a_chunked_answer_is_reassembled(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def chunked(_: Received) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b'5\r\n{"a":\r\n3\r\n 1}\r\n0\r\n\r\n'
+        )
+
+    server.script = chunked
+    first = await client.get(f"{server.url}/x")
+    second = await client.get(f"{server.url}/y")
+
+    assert first.json() == {"a": 1} == second.json()
+    assert server.connections == 1
+
+
+async def test_a_rush_uses_every_connection_allowed_and_no_more(server: LoopbackServer) -> None:
+    async def slow(request: Received) -> bytes:
+        await asyncio.sleep(0.05)
+        return await echo(request)
+
+    server.script = slow
+    async with httpx.AsyncClient(transport=Http11Transport(max_connections=3)) as client:
+        answers = await asyncio.gather(*(client.get(f"{server.url}/{n}") for n in range(12)))
+
+    assert [response.text for response in answers] == [f"GET /{n} " for n in range(12)]
+    assert server.peak_in_flight == 3
+    assert server.connections == 3
+
+
+async def test_when_every_connection_stays_busy_a_request_gives_up_after_the_pool_timeout(
+    server: LoopbackServer,
+) -> None:
+    release = asyncio.Event()
+
+    async def stuck(request: Received) -> bytes:
+        await release.wait()
+        return await echo(request)
+
+    server.script = stuck
+    async with httpx.AsyncClient(
+        transport=Http11Transport(max_connections=1), timeout=httpx.Timeout(5.0, pool=0.05)
+    ) as client:
+        busy = asyncio.create_task(client.get(f"{server.url}/busy"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(f"{server.url}/waiting")
+        release.set()
+        assert (await busy).text == "GET /busy "
+        # The connection the timed-out request waited for is still there for the next one.
+        assert (await client.get(f"{server.url}/after")).text == "GET /after "
+    assert server.connections == 1
+
+
+async def test_a_slow_answer_times_out_and_never_reaches_the_next_request(
+    server: LoopbackServer,
+) -> None:
+    async def slow_first(request: Received) -> bytes:
+        if request.target == "/slow":
+            await asyncio.sleep(0.3)
+        return await echo(request)
+
+    server.script = slow_first
+    async with httpx.AsyncClient(
+        transport=Http11Transport(max_connections=1), timeout=httpx.Timeout(0.1)
+    ) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(f"{server.url}/slow")
+        await asyncio.sleep(0.3)  # the late answer arrives on the abandoned connection
+
+        assert (await client.get(f"{server.url}/next")).text == "GET /next "
+    assert server.connections == 2
+
+
+async def test_a_cancelled_request_leaves_no_answer_behind(server: LoopbackServer) -> None:
+    async def slow_first(request: Received) -> bytes:
+        if request.target == "/cancelled":
+            await asyncio.sleep(0.2)
+        return await echo(request)
+
+    server.script = slow_first
+    async with httpx.AsyncClient(transport=Http11Transport(max_connections=1)) as client:
+        task = asyncio.create_task(client.get(f"{server.url}/cancelled"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+        assert (await client.get(f"{server.url}/next")).text == "GET /next "
+
+
+async def test_a_server_hanging_up_without_an_answer_is_a_protocol_error(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def hang_up(_: Received) -> None:
+        return None
+
+    server.script = hang_up
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.get(f"{server.url}/x")
+
+
+async def test_an_answer_cut_short_is_a_protocol_error(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def truncated(_: Received) -> bytes:
+        return b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"a"'
+
+    server.script = truncated
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.get(f"{server.url}/x")
+
+
+async def test_garbage_instead_of_http_is_a_protocol_error(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def garbage(_: Received) -> bytes:
+        return b"SSH-2.0-OpenSSH_9.6\r\n\r\n"
+
+    server.script = garbage
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.get(f"{server.url}/x")
+
+
+async def test_a_refused_connection_is_a_connect_error_and_costs_no_slot() -> None:
+    listener = await asyncio.start_server(LoopbackServer().serve, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    async with httpx.AsyncClient(transport=Http11Transport(max_connections=1)) as client:
+        for _ in range(3):  # a leaked slot would turn the later attempts into pool timeouts
+            with pytest.raises(httpx.ConnectError) as caught:
+                await client.get(f"http://127.0.0.1:{port}/secret-token/path")
+            assert "secret-token" not in str(caught.value)
+
+
+async def test_an_unknown_scheme_is_refused() -> None:
+    async with httpx.AsyncClient(transport=Http11Transport()) as client:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await client.get("ftp://127.0.0.1/file")
+
+
+async def test_a_closed_transport_can_be_used_again(server: LoopbackServer) -> None:
+    transport = Http11Transport()
+    async with httpx.AsyncClient(transport=transport) as client:
+        await client.get(f"{server.url}/before")
+    await transport.aclose()
+    async with httpx.AsyncClient(transport=transport) as client:
+        assert (await client.get(f"{server.url}/after")).text == "GET /after "
+    assert server.connections == 2
+
+
+def test_at_least_one_connection_is_required() -> None:
+    with pytest.raises(ValueError, match="max_connections"):
+        Http11Transport(max_connections=0)
