@@ -85,7 +85,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         """Close every idle connection; requests still in flight close theirs when done."""
         pools, self._pools = self._pools, {}
         for pool in pools.values():
-            pool.close_idle()
+            pool.close()
 
     def _pool_for(self, url: httpx.URL) -> _Pool:
         scheme = url.scheme
@@ -124,6 +124,7 @@ class _Pool:
         self._idle: list[_Connection] = []
         self._open = 0  # connections open or opening, idle or busy
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._closed = False
 
     async def acquire(
         self, pool_timeout: float | None, connect_timeout: float | None
@@ -141,14 +142,16 @@ class _Pool:
 
     def release(self, connection: _Connection) -> None:
         """Back to the stack if the exchange left it reusable; closed otherwise."""
-        if connection.reusable:
+        if connection.reusable and not self._closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
             self._discard(connection)
         self._wake_one()
 
-    def close_idle(self) -> None:
+    def close(self) -> None:
+        """Close the idle connections now, and each busy one when its request is done."""
+        self._closed = True
         while self._idle:
             self._discard(self._idle.pop())
 

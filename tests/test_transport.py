@@ -9,11 +9,13 @@ those situations.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
+import trustme
 
 from bot.transport import Http11Transport
 
@@ -49,6 +51,7 @@ class LoopbackServer:
     def __init__(self, script: Script = echo) -> None:
         self.script = script
         self.connections = 0
+        self.open_connections = 0
         self.received: list[Received] = []
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -58,6 +61,7 @@ class LoopbackServer:
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.open_connections += 1
         number = self.connections
         self._writers.append(writer)
         try:
@@ -82,6 +86,7 @@ class LoopbackServer:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client closed the connection
         finally:
+            self.open_connections -= 1
             writer.close()
 
     async def close_idle_connections(self) -> None:
@@ -279,35 +284,22 @@ async def test_a_cancelled_request_leaves_no_answer_behind(server: LoopbackServe
         assert (await client.get(f"{server.url}/next")).text == "GET /next "
 
 
-async def test_a_server_hanging_up_without_an_answer_is_a_protocol_error(
-    server: LoopbackServer, client: httpx.AsyncClient
+@pytest.mark.parametrize(
+    "reply",
+    [
+        None,
+        b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"a"',
+        b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    ],
+    ids=["hang-up", "cut-short", "not-http"],
+)
+async def test_anything_but_a_whole_answer_is_a_protocol_error(
+    server: LoopbackServer, client: httpx.AsyncClient, reply: bytes | None
 ) -> None:
-    async def hang_up(_: Received) -> None:
-        return None
+    async def misbehave(_: Received) -> bytes | None:
+        return reply
 
-    server.script = hang_up
-    with pytest.raises(httpx.RemoteProtocolError):
-        await client.get(f"{server.url}/x")
-
-
-async def test_an_answer_cut_short_is_a_protocol_error(
-    server: LoopbackServer, client: httpx.AsyncClient
-) -> None:
-    async def truncated(_: Received) -> bytes:
-        return b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"a"'
-
-    server.script = truncated
-    with pytest.raises(httpx.RemoteProtocolError):
-        await client.get(f"{server.url}/x")
-
-
-async def test_garbage_instead_of_http_is_a_protocol_error(
-    server: LoopbackServer, client: httpx.AsyncClient
-) -> None:
-    async def garbage(_: Received) -> bytes:
-        return b"SSH-2.0-OpenSSH_9.6\r\n\r\n"
-
-    server.script = garbage
+    server.script = misbehave
     with pytest.raises(httpx.RemoteProtocolError):
         await client.get(f"{server.url}/x")
 
@@ -324,6 +316,43 @@ async def test_a_refused_connection_is_a_connect_error_and_costs_no_slot() -> No
             assert "secret-token" not in str(caught.value)
 
 
+@pytest.fixture
+async def tls_server() -> AsyncIterator[tuple[LoopbackServer, trustme.CA]]:
+    """The echo server behind TLS, with a certificate for 127.0.0.1 from a throwaway CA."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    fake = LoopbackServer()
+    listener = await asyncio.start_server(fake.serve, "127.0.0.1", 0, ssl=context)
+    fake.url = f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+    async with listener:
+        yield fake, authority
+        listener.close()
+
+
+async def test_https_requests_share_one_verified_connection(
+    tls_server: tuple[LoopbackServer, trustme.CA],
+) -> None:
+    server, authority = tls_server
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    async with httpx.AsyncClient(transport=Http11Transport(ssl_context=trusting)) as client:
+        answers = [(await client.get(f"{server.url}/{n}")).text for n in range(3)]
+
+    assert answers == ["GET /0 ", "GET /1 ", "GET /2 "]
+    assert server.connections == 1
+
+
+async def test_a_certificate_nobody_vouches_for_is_refused(
+    tls_server: tuple[LoopbackServer, trustme.CA],
+) -> None:
+    server, _ = tls_server
+    async with httpx.AsyncClient(transport=Http11Transport()) as client:  # the public CAs only
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await client.get(f"{server.url}/x")
+    assert not server.received
+
+
 async def test_an_unknown_scheme_is_refused() -> None:
     async with httpx.AsyncClient(transport=Http11Transport()) as client:
         with pytest.raises(httpx.UnsupportedProtocol):
@@ -338,6 +367,26 @@ async def test_a_closed_transport_can_be_used_again(server: LoopbackServer) -> N
     async with httpx.AsyncClient(transport=transport) as client:
         assert (await client.get(f"{server.url}/after")).text == "GET /after "
     assert server.connections == 2
+
+
+async def test_closing_the_transport_closes_a_connection_busy_at_the_time(
+    server: LoopbackServer,
+) -> None:
+    async def slow(request: Received) -> bytes:
+        await asyncio.sleep(0.1)
+        return await echo(request)
+
+    server.script = slow
+    transport = Http11Transport()
+    async with httpx.AsyncClient(transport=transport) as client:
+        busy = asyncio.create_task(client.get(f"{server.url}/busy"))
+        await asyncio.sleep(0.05)
+        await transport.aclose()
+        assert (await busy).text == "GET /busy "  # the request in flight still gets its answer
+        await asyncio.sleep(0.05)
+
+        assert server.open_connections == 0  # closed once done, not kept for reuse
+        assert (await client.get(f"{server.url}/after")).text == "GET /after "
 
 
 def test_at_least_one_connection_is_required() -> None:
