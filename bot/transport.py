@@ -66,12 +66,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: Timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
-        pool = self._pool_for(request.url)
-        connection = await pool.acquire(timeouts.get("pool"), timeouts.get("connect"))
-        try:
-            head, content = await connection.exchange(request, body, timeouts.get("read"))
-        finally:
-            pool.release(connection)
+        head, content = await self._exchange(self._pool_for(request.url), request, body, timeouts)
         if logger.isEnabledFor(logging.DEBUG):  # the URL may hold a token: the log filter masks it
             logger.debug("HTTP %s %s %d", request.method, request.url, head.status_code)
         return httpx.Response(
@@ -80,6 +75,25 @@ class Http11Transport(httpx.AsyncBaseTransport):
             stream=httpx.ByteStream(content),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
         )
+
+    async def _exchange(
+        self, pool: _Pool, request: httpx.Request, body: bytes, timeouts: Timeouts
+    ) -> tuple[h11.Response, bytes]:
+        """One exchange; sent again when a kept-alive connection turns out to be closed.
+
+        A server may close an idle connection just as a request leaves on it: the request was
+        never read, so sending it again on another connection is safe even for a POST. Each
+        retry uses up one such connection; a new connection that fails this way is an error.
+        """
+        while True:
+            connection = await pool.acquire(timeouts.get("pool"), timeouts.get("connect"))
+            try:
+                return await connection.exchange(request, body, timeouts.get("read"))
+            except _ClosedBeforeAnswer:
+                if not connection.was_reused:
+                    raise
+            finally:
+                pool.release(connection)
 
     async def aclose(self) -> None:
         """Close every idle connection; requests still in flight close theirs when done."""
@@ -220,6 +234,13 @@ class _Pool:
                 return
 
 
+MID_ANSWER = "server disconnected mid-answer"
+
+
+class _ClosedBeforeAnswer(httpx.RemoteProtocolError):
+    """The server closed the connection before a single byte of the answer."""
+
+
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection: one request at a time, its answer collected by callbacks."""
 
@@ -230,11 +251,18 @@ class _Connection(asyncio.Protocol):
         self._head: h11.Response | None = None
         self._body: list[bytes] = []
         self._lost = False
+        self._answered = False  # a byte of the current answer has arrived
+        self._exchanges = 0
         self.idle_since = 0.0
 
     @property
     def reusable(self) -> bool:
         return not self._lost and self._h11.our_state is h11.IDLE
+
+    @property
+    def was_reused(self) -> bool:
+        """The current exchange is not this connection's first."""
+        return self._exchanges > 1
 
     async def exchange(
         self, request: httpx.Request, body: bytes, read_timeout: float | None
@@ -251,7 +279,8 @@ class _Connection(asyncio.Protocol):
         data += self._send(h11.EndOfMessage())
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
-        self._head, self._body = None, []
+        self._head, self._body, self._answered = None, [], False
+        self._exchanges += 1
         self._transport.write(data)
         timer = None if read_timeout is None else loop.call_later(read_timeout, self._time_out)
         try:
@@ -279,20 +308,25 @@ class _Connection(asyncio.Protocol):
         if self._waiter is None or self._waiter.done():
             self.close()  # a server does not speak unasked; whatever this is, start afresh
             return
+        self._answered = True
         self._h11.receive_data(data)
         self._read_events()
 
     def eof_received(self) -> bool:
         self._lost = True
-        if self._waiter is not None:
+        if self._waiter is not None and self._answered:
             self._h11.receive_data(b"")
             self._read_events()
-        return False
+        return False  # and connection_lost() follows
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
-        reason = f"connection lost ({exc})" if exc else "server disconnected"
-        self._fail(httpx.ReadError(reason) if exc else httpx.RemoteProtocolError(reason))
+        if not self._answered:
+            self._fail(_ClosedBeforeAnswer("server closed the connection before answering"))
+        elif exc is not None:
+            self._fail(httpx.ReadError(f"connection lost ({exc})"))
+        else:
+            self._fail(httpx.RemoteProtocolError(MID_ANSWER))
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -320,7 +354,7 @@ class _Connection(asyncio.Protocol):
             elif isinstance(event, h11.EndOfMessage):
                 self._waiter.set_result(None)
             elif isinstance(event, h11.ConnectionClosed):
-                self._fail(httpx.RemoteProtocolError("server disconnected mid-answer"))
+                self._fail(httpx.RemoteProtocolError(MID_ANSWER))
             # h11.InformationalResponse (100 Continue and the like) carries nothing for us.
 
     def _next_cycle(self) -> None:

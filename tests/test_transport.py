@@ -173,6 +173,41 @@ async def test_connection_close_in_an_answer_is_honoured(
     assert server.connections == 3
 
 
+async def test_a_request_meeting_a_connection_closed_as_it_left_goes_again_on_a_new_one(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def close_when_reused(request: Received) -> bytes | None:
+        served_before = sum(seen.connection == request.connection for seen in server.received)
+        return None if served_before > 1 else await echo(request)
+
+    server.script = close_when_reused
+    first = await client.post(f"{server.url}/first", content=b"one")
+    second = await client.post(f"{server.url}/second", content=b"two")
+
+    assert (first.text, second.text) == ("POST /first one", "POST /second two")
+    assert [(seen.target, seen.connection) for seen in server.received] == [
+        ("/first", 1),
+        ("/second", 1),  # the server hung up on it, unanswered
+        ("/second", 2),
+    ]
+
+
+async def test_an_answer_cut_short_on_a_reused_connection_is_not_sent_again(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def cut_when_reused(request: Received) -> bytes:
+        if len(server.received) > 1:
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"
+        return await echo(request)
+
+    server.script = cut_when_reused
+    await client.post(f"{server.url}/first")
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.post(f"{server.url}/second")
+
+    assert len(server.received) == 2  # the server may have acted on it: no second try
+
+
 @pytest.mark.parametrize("later", [False, True], ids=["same-packet", "while-idle"])
 async def test_bytes_after_an_answer_never_become_the_next_answer(
     server: LoopbackServer, client: httpx.AsyncClient, later: bool
