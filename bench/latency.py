@@ -141,6 +141,33 @@ class BenchConfig:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """Where a round's time went, in seconds after its first update was handed out.
+
+    ``requests_out``: the last identification's first Gameball request reached the sandbox
+    (the bot's work before asking Gameball); ``answers_back``: the sandbox sent its last answer
+    (requests_out + L + the sandbox's own queueing); ``last_card``: the last card arrived.
+    """
+
+    requests_out: float
+    answers_back: float
+    last_card: float
+
+    @classmethod
+    def of(cls, start: float, spans: Sequence[Span], replies: Sequence[float]) -> Timeline:
+        first_request: dict[str, float] = {}
+        for span in spans:
+            first_request[span.customer_id] = min(
+                span.started, first_request.get(span.customer_id, math.inf)
+            )
+        return cls(
+            max(first_request.values()) - start,
+            max(span.ended for span in spans) - start,
+            max(replies) - start,
+        )
+
+
+@dataclass(frozen=True)
 class RoundResult:
     size: int
     waits: list[float]  # seconds, sorted
@@ -148,6 +175,7 @@ class RoundResult:
     together: int  # identifications whose Gameball requests were all in flight at one moment
     bot_cpu: float | None  # seconds of the bot's CPU time (user + system) during the round
     fakes_cpu: float  # seconds of this process's CPU time (the two fakes) during the round
+    timeline: Timeline
 
     def percentile(self, fraction: float) -> float:
         """Nearest-rank percentile: a wait some staff member actually had."""
@@ -219,17 +247,20 @@ async def run_round(
         _round_timeout(len(staff), latency),
     )
     cpu_after, fakes_after = bot.cpu_seconds(), time.process_time()
-    waits = []
+    waits, replies = [], []
     for user, update_id in update_of.items():
         replied_at, text = telegram.first_reply[user]
         if customer_of(user) not in text:
             raise BenchError(f"staff {user} got {text[:80]!r} instead of the card")
         waits.append(replied_at - telegram.handed_out_at[update_id])
+        replies.append(replied_at)
     spans = sandbox.spans[first_span:]
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
     together = _in_flight_together(spans)
     fakes_cpu = fakes_after - fakes_before
-    return RoundResult(len(staff), sorted(waits), len(spans), together, cpu, fakes_cpu)
+    start = min(telegram.handed_out_at[update_id] for update_id in update_of.values())
+    timeline = Timeline.of(start, spans, replies)
+    return RoundResult(len(staff), sorted(waits), len(spans), together, cpu, fakes_cpu, timeline)
 
 
 def _round_timeout(size: int, latency: float) -> float:
@@ -372,7 +403,8 @@ HEADER = (
 
 
 def table(results: Sequence[DesignResult], config: BenchConfig) -> list[str]:
-    """One row per design and size, then each design's start-up time and peak RSS.
+    """One row per design and size, the design's timeline per size, then each design's
+    start-up time and peak RSS.
 
     speed-up: the baseline's p95 over this row's p95; together: how many identifications had
     their Gameball requests all in flight at one moment; CPU ms/id: the bot's CPU time during
@@ -392,6 +424,14 @@ def table(results: Sequence[DesignResult], config: BenchConfig) -> list[str]:
                 f"{_value(_scaled(round_.cpu_per_identification, 1000), '.1f'):>9} "
                 f"{round_.fakes_cpu_per_identification * 1000:>11.1f}"
             )
+    design = results[0]
+    for size, round_ in design.rounds.items():
+        timeline = round_.timeline
+        rows.append(
+            f"{design.design} N={size}: every Gameball request out by "
+            f"{_ms(timeline.requests_out)} ms, every answer back by {_ms(timeline.answers_back)} "
+            f"ms, every card sent by {_ms(timeline.last_card)} ms"
+        )
     for result in results:
         rows.append(
             f"{result.design}: start-up to first getUpdates {result.startup:.2f} s, "
