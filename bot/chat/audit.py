@@ -1,10 +1,11 @@
-"""Audit helper for handlers: who did what to which customer, in which store (PRODUCT §3)."""
+"""Audit helpers for handlers: who did what to which customer, in which store (PRODUCT §3)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.chat.context import ChatContext
+from bot.gameball.errors import GameballError, Unauthorized, Unavailable
 
 
 def actor_name(update: Update) -> str | None:
@@ -23,12 +24,20 @@ def audit(
 ) -> None:
     """Record one action by the user behind ``update``. Never contact data in clear."""
     user = update.effective_user
-    context.services.database.audit.record(
+    context.services.record_audit(
         actor_id=user.id if user else 0,
         actor_name=actor_name(update),
         action=action,
         result=result,
-        customer_id=(context.services.audit_customer_id(customer_id) if customer_id else None),
-        store=context.services.settings.store_name or None,
+        customer_id=customer_id,
         detail=detail,
     )
+
+
+def failure_result(exc: GameballError) -> str:
+    """The audit log's word for a Gameball call that failed."""
+    if isinstance(exc, Unavailable):
+        return "unavailable"
+    if isinstance(exc, Unauthorized):
+        return "unauthorized"
+    return "rejected"

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from bot.chat import keyboards as kb
 from bot.chat.access import private_chat_pointer, requires, role_of
 from bot.chat.alerts import alert_managers_about_credentials
-from bot.chat.audit import audit
+from bot.chat.audit import audit, failure_result
 from bot.chat.cards import balance_card, code
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
@@ -135,7 +135,7 @@ async def show_balance(
         )
         return
     except GameballError as exc:
-        audit(context, update, action, type(exc).__name__.lower(), customer_id)
+        audit(context, update, action, failure_result(exc), customer_id)
         if isinstance(exc, Unauthorized):
             await alert_managers_about_credentials(context)
         await reply(update, gameball_error_text(exc, t) + " " + t("Please try again in a moment."))

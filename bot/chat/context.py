@@ -50,11 +50,32 @@ class Services:
             raise RuntimeError("services are not open yet (post_init has not run)")
         return self._customers
 
-    def audit_customer_id(self, customer_id: str) -> str:
-        """The customer ID as the audit log keeps it: phone-derived IDs have their digits masked."""
-        if self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
-            return mask_digits_in(customer_id)
-        return customer_id
+    def record_audit(
+        self,
+        *,
+        actor_id: int,
+        actor_name: str | None,
+        action: str,
+        result: str,
+        customer_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Write one audit entry, with this store's name and never a phone number in clear.
+
+        Under ``CUSTOMER_ID_SCHEME=mobile`` the customer ID is the phone number, so its digits
+        are masked here, for every writer of the log alike.
+        """
+        if customer_id and self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
+            customer_id = mask_digits_in(customer_id)
+        self.database.audit.record(
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=action,
+            result=result,
+            customer_id=customer_id or None,
+            store=self.settings.store_name or None,
+            detail=detail,
+        )
 
     async def open(self) -> None:
         """Open the Gameball client (one keep-alive pool for the whole process)."""

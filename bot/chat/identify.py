@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot.chat import keyboards as kb
 from bot.chat.access import requires
 from bot.chat.alerts import alert_managers_about_credentials
-from bot.chat.audit import audit
+from bot.chat.audit import audit, failure_result
 from bot.chat.cards import code, onboarding_confirmation, summary
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
@@ -52,7 +52,7 @@ from bot.chat.replies import (
 )
 from bot.domain.contacts import InvalidInput, clean_name, normalise_email, normalise_mobile
 from bot.domain.identify import resolve_identifier
-from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized, Unavailable
+from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized
 
 # Conversation states, in the order a cashier meets them (ASK_ID, 0, is in bot.chat.flow).
 NOT_FOUND, ASK_NAME, ASK_MOBILE, ASK_EMAIL, CONFIRM, EDIT_CHOICE = range(1, 7)
@@ -133,7 +133,7 @@ async def _lookup_flow(update: Update, context: ChatContext, flow: dict[str, Any
         audit(context, update, "lookup", "not_found", customer_id)
         return await _offer_creation(update, context, flow)
     except GameballError as exc:
-        audit(context, update, "lookup", _result_of(exc), customer_id)
+        audit(context, update, "lookup", failure_result(exc), customer_id)
         return await _lookup_failed(update, context, flow, exc)
     audit(context, update, "lookup", "found", customer_id)
     end_flow(context)
@@ -364,7 +364,7 @@ async def _create(update: Update, context: ChatContext) -> int:
         audit(context, update, "create", "rejected", customer.customer_id)
         return await _show_summary(update, context, note=gameball_error_text(exc, t))
     except GameballError as exc:
-        audit(context, update, "create", _result_of(exc), customer.customer_id)
+        audit(context, update, "create", failure_result(exc), customer.customer_id)
         return await _create_failed(update, context, flow, exc)
     audit(context, update, "create", "created", customer.customer_id)
     end_flow(context)
@@ -457,15 +457,6 @@ def hint_for(state: int) -> MessageHandler[Any, Any]:
         await reply(update, hints.get(state, t("Please use the buttons above, or /cancel.")))
 
     return MessageHandler(PRIVATE & ~filters.COMMAND, hint)
-
-
-def _result_of(exc: GameballError) -> str:
-    """The audit log's word for a failed call."""
-    if isinstance(exc, Unavailable):
-        return "unavailable"
-    if isinstance(exc, Unauthorized):
-        return "unauthorized"
-    return "rejected"
 
 
 # --- wiring ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.chat.audit import actor_name
+from bot.chat.audit import audit
 from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, Services, services_of
 from bot.chat.replies import send_new_customer_card
@@ -56,14 +56,7 @@ async def enqueue_creation(update: Update, context: ChatContext, customer: NewCu
             customer_id=customer.customer_id,
             payload=_payload_of(customer),
         )
-        services.database.audit.record(
-            actor_id=user.id,
-            actor_name=actor_name(update),
-            action="queue",
-            result="queued",
-            customer_id=services.audit_customer_id(customer.customer_id),
-            store=services.settings.store_name or None,
-        )
+        audit(context, update, "queue", "queued", customer.customer_id)
     text = "📥 " + t(
         "Queued. The profile for {customer_id} will be created as soon as Gameball answers, "
         "and I will tell you here.",
@@ -128,13 +121,12 @@ async def _send(services: Services, item: OutboxItem, now: datetime) -> None:
 
 
 def _audit(services: Services, item: OutboxItem, result: str) -> None:
-    services.database.audit.record(
+    services.record_audit(
         actor_id=item.user_id,
         actor_name=None,
         action="queue_send",
         result=result,
-        customer_id=services.audit_customer_id(item.customer_id),
-        store=services.settings.store_name or None,
+        customer_id=item.customer_id,
     )
 
 
