@@ -41,7 +41,7 @@ def mask_email(value: str) -> str:
 
 def mask_digits_in(value: str) -> str:
     """Mask every phone-like run of digits inside ``value`` (e.g. ``mobile_201001234567``)."""
-    return re.sub(r"\d{7,}", lambda m: mask_mobile(m.group(0)), value)
+    return re.sub(rf"\d{{{MIN_PHONE_DIGITS},}}", lambda m: mask_mobile(m.group(0)), value)
 
 
 def _mask_phone_match(match: re.Match[str]) -> str:

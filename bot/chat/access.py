@@ -60,7 +60,7 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
         async def guarded(update: Update, context: ChatContext) -> object:
             chat = update.effective_chat
             if chat is not None and chat.type != Chat.PRIVATE:
-                await _point_to_private_chat(update, context)
+                await point_to_private_chat(update, context)
                 return ConversationHandler.END
             member = _member_of(context, update)
             current = None if member is None else member.role
@@ -85,13 +85,9 @@ def private_chat_pointer(update: Update, context: ChatContext) -> str:
     )
 
 
-async def _point_to_private_chat(update: Update, context: ChatContext) -> None:
+async def point_to_private_chat(update: Update, context: ChatContext) -> None:
     """In groups, commands get a pointer to a private chat; plain text never reaches here."""
-    text = private_chat_pointer(update, context)
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message:
-        await update.effective_message.reply_text(text)
+    await _answer(update, private_chat_pointer(update, context))
 
 
 async def _refuse(update: Update, context: ChatContext, current: Role | None) -> None:
@@ -107,6 +103,11 @@ async def _refuse(update: Update, context: ChatContext, current: Role | None) ->
         )
     else:
         text = t("That is for managers only.")
+    await _answer(update, text)
+
+
+async def _answer(update: Update, text: str) -> None:
+    """A button press gets an alert, a message a reply: the user sees why nothing happened."""
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message:

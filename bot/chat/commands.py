@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chat import keyboards as kb
-from bot.chat.access import private_chat_pointer, requires, role_of
+from bot.chat.access import point_to_private_chat, private_chat_pointer, requires, role_of
 from bot.chat.alerts import alert_managers_about_credentials
 from bot.chat.audit import audit, failure_result
 from bot.chat.cards import balance_card, code
@@ -193,5 +193,4 @@ async def unknown_command(update: Update, context: ChatContext) -> None:
 
 async def group_command(update: Update, context: ChatContext) -> None:
     """Commands in groups get a pointer to a private chat; nothing else happens there."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(private_chat_pointer(update, context))
+    await point_to_private_chat(update, context)
