@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.request import getproxies
 
@@ -169,6 +171,28 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     add(CallbackQueryHandler(commands.stale_button))
     add(MessageHandler(filters.COMMAND & private, commands.unknown_command))
     application.add_error_handler(on_error)
+
+
+@asynccontextmanager
+async def started(application: BotApplication) -> AsyncIterator[BotApplication]:
+    """The application running without an updater (console, tests): updates are handed to it.
+
+    Start-up and shutdown in the order PTB's ``run_polling`` uses, ``post_*`` hooks included,
+    so persistence, jobs and the Gameball client behave as in production.
+    """
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
 
 
 async def _post_init(application: BotApplication) -> None:

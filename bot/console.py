@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, started
 from bot.config import Settings
 from bot.i18n import Translator, normalise_language, translator
 
@@ -294,21 +294,12 @@ async def chat_in_terminal(
     ]
     terminal.write(_banner(settings, t, demo))
     chat = ConsoleChat(application, request, language)
-    await application.initialize()
-    if application.post_init:
-        await application.post_init(application)
-    await application.start()
-    try:
+    async with started(application):
         await chat.send(chat.text_update("/start"))
         while (line := await _read_line(stdin)) is not None and line.strip() != ":quit":
             raw = chat.update_for(line)
             if raw is not None:
                 await chat.send(raw)
-    finally:
-        await application.stop()
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
 
 
 def run_console(settings: Settings) -> int:

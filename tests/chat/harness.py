@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, started
 from bot.config import Settings
 from bot.sandbox import Sandbox
 from tests.fakes.telegram import FakeTelegram, OfflineBotRequest
@@ -114,17 +114,8 @@ async def running(
     kwargs.setdefault("gameball_transport", sandbox.transport())
     kwargs.setdefault("bot_request", OfflineBotRequest(fake))
     app = build_application(settings, rate_limiter=False, **kwargs)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with started(app):
         yield ChatDriver(app, fake, sandbox)
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 #: ``bot_with(**setting_overrides)`` from tests/chat/conftest.py: a started bot, as a context.
