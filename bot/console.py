@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot.app import BotApplication, build_application, started
+from bot.chat.request import InProcessRequest
 from bot.config import Settings
 from bot.i18n import Translator, normalise_language, translator
 
@@ -65,7 +66,7 @@ class Terminal:
         self.out.flush()
 
 
-class ConsoleRequest(BaseRequest):
+class ConsoleRequest(InProcessRequest):
     """A Bot API that lives in the terminal: it prints what the bot sends."""
 
     def __init__(self, terminal: Terminal, t: Translator) -> None:
@@ -74,17 +75,6 @@ class ConsoleRequest(BaseRequest):
         self.messages: dict[int, dict[str, Any]] = {}
         self.choices: list[tuple[dict[str, Any], str]] = []
         self._ids = itertools.count(1)
-
-    @property
-    def read_timeout(self) -> float | None:
-        """No network, so no timeout."""
-        return None
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
 
     async def do_request(
         self,

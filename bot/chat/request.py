@@ -80,6 +80,22 @@ class TransportRequest(BaseRequest):
         return response.status_code, content
 
 
+class InProcessRequest(BaseRequest):
+    """A Bot API answered inside this process (console mode, the tests' fake): nothing to open,
+    close or time out. Subclasses answer in ``do_request``.
+    """
+
+    @property
+    def read_timeout(self) -> None:
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+
 def _given(value: object, default: float) -> float | None:
     """PTB passes ``DEFAULT_NONE`` for "not given"; ``None`` itself means no timeout."""
     if value is BaseRequest.DEFAULT_NONE:

@@ -48,6 +48,8 @@ import tornado.netutil
 import tornado.web
 from telegram.request import BaseRequest, RequestData
 
+from bot.chat.request import InProcessRequest
+
 DEFAULT_SPEC_PATH = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts" / "telegram-bot-api.json"
 )
@@ -1215,7 +1217,7 @@ def _check_webhook_url(url: Any) -> None:
 _BOT_API_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/?]+)$")
 
 
-class OfflineBotRequest(BaseRequest):
+class OfflineBotRequest(InProcessRequest):
     """PTB request object routed straight to a FakeTelegram — no sockets; for fast conversation
     tests. Parameters travel as PTB would put them on the wire (strings and JSON strings), so the
     fake decodes them exactly as it decodes HTTP form fields.
@@ -1223,16 +1225,6 @@ class OfflineBotRequest(BaseRequest):
 
     def __init__(self, fake: FakeTelegram) -> None:
         self._fake = fake
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None  # nothing to time out: the fake answers in-process
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
 
     async def do_request(
         self,
