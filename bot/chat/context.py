@@ -103,8 +103,8 @@ class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
     def language_for(self, update: object) -> str:
         """The user's chosen language, else their Telegram language, else the default."""
-        chosen = self.user_data.get("language") if self.user_data is not None else None
-        if isinstance(chosen, str) and normalise_language(chosen):
+        chosen = _chosen_language(self.user_data)
+        if chosen:
             return chosen
         user = update.effective_user if isinstance(update, Update) else None
         from_telegram = normalise_language(user.language_code if user else None)
@@ -123,6 +123,11 @@ def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Servi
 
 def language_of_user(context: CallbackContext[Any, Any, Any, Any], user_id: int) -> str:
     """The language a user chose with /language, for messages sent outside their updates."""
-    data = context.application.user_data.get(user_id, {})
-    chosen = normalise_language(data.get("language")) if isinstance(data, dict) else None
+    chosen = _chosen_language(context.application.user_data.get(user_id))
     return chosen or services_of(context.application).settings.default_language
+
+
+def _chosen_language(user_data: object) -> str | None:
+    """The supported language a user picked with /language, if any."""
+    chosen = user_data.get("language") if isinstance(user_data, dict) else None
+    return normalise_language(chosen) if isinstance(chosen, str) else None
