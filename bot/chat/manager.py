@@ -63,6 +63,11 @@ def _staff_line(member: StaffMember, t: Translator) -> str:
     )
 
 
+def _shown_name(member: StaffMember) -> str:
+    """How buttons and headings name a member: their Telegram name, else their ID."""
+    return member.name or str(member.user_id)
+
+
 def _revocable(member: StaffMember) -> bool:
     """Managers configured by MANAGER_IDS cannot be revoked from the chat."""
     return not (member.role == "manager" and member.source == "config")
@@ -78,7 +83,7 @@ async def staff(update: Update, context: ChatContext) -> None:
     buttons = [
         [
             InlineKeyboardButton(
-                "🚫 " + t("Revoke {name}", name=member.name or str(member.user_id)),
+                "🚫 " + t("Revoke {name}", name=_shown_name(member)),
                 callback_data=f"{REVOKE_ASK}:{member.user_id}",
             )
         ]
@@ -110,7 +115,7 @@ async def revoke_ask(update: Update, context: ChatContext) -> None:
     if member is None:
         await reply(update, t("That person no longer has access."))
         return
-    name = html.escape(member.name or str(member.user_id))
+    name = html.escape(_shown_name(member))
     markup = InlineKeyboardMarkup(
         [
             [
@@ -167,7 +172,7 @@ def _activity_markup(
         rows += [
             [
                 InlineKeyboardButton(
-                    "👤 " + (member.name or str(member.user_id)),
+                    "👤 " + _shown_name(member),
                     callback_data=f"{ACTIVITY}:0:{member.user_id}",
                 )
             ]
@@ -200,7 +205,7 @@ async def _send_activity(
     header = "<b>" + t("Recent activity") + "</b>"
     if actor_id is not None:
         member = database.staff.get(actor_id)
-        header += " · " + html.escape(member.name if member and member.name else str(actor_id))
+        header += " · " + html.escape(_shown_name(member) if member else str(actor_id))
     lines = [header, t("Sign-ups waiting in the queue: {count}", count=queued), ""]
     lines += [_entry_line(entry, t) for entry in entries] or [t("No activity yet.")]
     markup = _activity_markup(older_than, actor_id, t, database.staff.list_active())
