@@ -155,13 +155,11 @@ class Timeline:
 
     @classmethod
     def of(cls, start: float, spans: Sequence[Span], replies: Sequence[float]) -> Timeline:
-        first_request: dict[str, float] = {}
-        for span in spans:
-            first_request[span.customer_id] = min(
-                span.started, first_request.get(span.customer_id, math.inf)
-            )
+        requests_out = max(
+            min(span.started for span in group) for group in spans_by_customer(spans).values()
+        )
         return cls(
-            max(first_request.values()) - start,
+            requests_out - start,
             max(span.ended for span in spans) - start,
             max(replies) - start,
         )
@@ -275,13 +273,18 @@ def _in_flight_together(spans: Sequence[Span]) -> int:
     apart that the first is answered before the last arrives, which a cashier feels as extra
     round trips.
     """
+    return sum(
+        max(span.started for span in group) < min(span.ended for span in group)
+        for group in spans_by_customer(spans).values()
+    )
+
+
+def spans_by_customer(spans: Sequence[Span]) -> dict[str, list[Span]]:
+    """The sandbox's requests grouped by identification (each staff member has one customer)."""
     by_customer: dict[str, list[Span]] = defaultdict(list)
     for span in spans:
         by_customer[span.customer_id].append(span)
-    return sum(
-        max(span.started for span in group) < min(span.ended for span in group)
-        for group in by_customer.values()
-    )
+    return by_customer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,13 +57,7 @@ async def say(fake: FakeTelegram, text: str, expect: str) -> dict[str, Any]:
 
 
 async def tap(fake: FakeTelegram, label: str, expect: str) -> dict[str, Any]:
-    message = next(
-        m
-        for m in reversed(fake.sent_messages(STAFF))
-        if any(label == text for text, _ in fake.buttons(m))
-    )
-    data = next(d for text, d in fake.buttons(message) if text == label)
-    fake.press_button(STAFF, message, data)
+    fake.press_label(STAFF, label, exact=True)
     return await fake.wait_for_message(STAFF, expect, timeout=15)
 
 

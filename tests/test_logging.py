@@ -110,13 +110,7 @@ async def say(fake: FakeTelegram, text: str, expect: str) -> None:
 
 
 async def tap(fake: FakeTelegram, label: str, expect: str) -> None:
-    message = next(
-        m
-        for m in reversed(fake.sent_messages(STAFF))
-        if any(label == t for t, _ in fake.buttons(m))
-    )
-    data = next(d for t, d in fake.buttons(message) if t == label)
-    fake.press_button(STAFF, message, data)
+    fake.press_label(STAFF, label, exact=True)
     await fake.wait_for_message(STAFF, expect, timeout=10)
 
 

@@ -78,19 +78,14 @@ class ChatDriver:
 
     def message_with_button(self, chat_id: int, label: str) -> dict[str, Any]:
         """The latest message in the chat that shows a button whose text contains ``label``."""
-        for message in reversed(self.fake.sent_messages(chat_id)):
-            if any(label in text for text, _ in self.fake.buttons(message)):
-                return message
-        raise AssertionError(f"no message in chat {chat_id} offers a button {label!r}")
+        return self.fake.message_with_button(chat_id, label)
 
     async def press(
         self, user_id: int, label: str, *, message: dict[str, Any] | None = None, **kwargs: Any
     ) -> list[dict[str, Any]]:
         """The user taps the button labelled ``label`` on the latest message offering it."""
-        message = message or self.message_with_button(user_id, label)
-        data = next(d for text, d in self.fake.buttons(message) if label in text)
         return await self.process(
-            self.fake.press_button(user_id, message, data, queue=False, **kwargs)
+            self.fake.press_label(user_id, label, message=message, queue=False, **kwargs)
         )
 
     def last_text(self, chat_id: int) -> str:

@@ -775,6 +775,39 @@ class FakeTelegram:
         ]
         return self._user_message(user_id, "en", chat_id, None, {"photo": photo}, queue)
 
+    def message_with_button(
+        self, chat_id: int, label: str, *, exact: bool = False
+    ) -> dict[str, Any]:
+        """The latest message in the chat with a button labelled ``label`` (or, unless ``exact``,
+        whose label contains it, such as "Refresh" for "🔄 Refresh")."""
+        for message in reversed(self.sent_messages(chat_id)):
+            if self._button_data(message, label, exact) is not None:
+                return message
+        raise AssertionError(f"no message in chat {chat_id} offers a button {label!r}")
+
+    def press_label(
+        self,
+        user_id: int,
+        label: str,
+        *,
+        message: dict[str, Any] | None = None,
+        exact: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """A user taps the button ``label`` on ``message``, by default the latest offering it."""
+        message = message or self.message_with_button(user_id, label, exact=exact)
+        data = self._button_data(message, label, exact)
+        if data is None:
+            raise AssertionError(f"the message offers no button {label!r}")
+        return self.press_button(user_id, message, data, **kwargs)
+
+    @classmethod
+    def _button_data(cls, message: dict[str, Any], label: str, exact: bool) -> str | None:
+        for text, data in cls.buttons(message):
+            if text == label or (not exact and label in text):
+                return data
+        return None
+
     def press_button(
         self,
         user_id: int,
