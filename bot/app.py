@@ -180,19 +180,30 @@ async def started(application: BotApplication) -> AsyncIterator[BotApplication]:
     Start-up and shutdown in the order PTB's ``run_polling`` uses, ``post_*`` hooks included,
     so persistence, jobs and the Gameball client behave as in production.
     """
+    await start_up(application)
+    try:
+        yield application
+    finally:
+        await shut_down(application)
+
+
+async def start_up(application: BotApplication) -> None:
+    """``initialize``, ``post_init`` and ``start``, as PTB's runners do them."""
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
     await application.start()
-    try:
-        yield application
-    finally:
+
+
+async def shut_down(application: BotApplication) -> None:
+    """``stop`` and ``post_stop`` (if it was started), then ``shutdown`` and ``post_shutdown``."""
+    if application.running:
         await application.stop()
         if application.post_stop:
             await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+    await application.shutdown()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
 
 
 async def _post_init(application: BotApplication) -> None:

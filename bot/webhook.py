@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import __version__
-from bot.app import build_application
+from bot.app import build_application, shut_down, start_up
 from bot.chat.context import services_of
 from bot.config import ConfigError, Settings
 
@@ -97,10 +97,7 @@ class WebhookServer:
         application = self.application
         self._lifecycle_begun = True
         try:
-            await application.initialize()
-            if application.post_init:
-                await application.post_init(application)
-            await application.start()
+            await start_up(application)
             self._start_listening()
             await application.bot.set_webhook(
                 url=self.endpoint.url,
@@ -130,14 +127,7 @@ class WebhookServer:
         if not self._lifecycle_begun:
             return
         self._lifecycle_begun = False
-        application = self.application
-        if application.running:
-            await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+        await shut_down(self.application)
 
     async def __aenter__(self) -> WebhookServer:
         await self.start()
