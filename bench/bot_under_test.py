@@ -8,14 +8,12 @@ concurrent processing buys. A separate process keeps start-up time and peak RSS 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-
-from telegram import Update
 
 from bot.app import build_application
 from bot.config import load_settings
 from bot.logs import configure_logging
+from bot.runner import poll
 
 
 def main() -> int:
@@ -25,11 +23,7 @@ def main() -> int:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format, [settings.token])
     application = build_application(settings, concurrent_updates=not args.sequential)
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
-        stop_signals=(signal.SIGINT, signal.SIGTERM),
-        close_loop=False,
-    )
+    poll(application)  # as `checkout-bot run` does, after its check of the token
     return 0
 
 

@@ -8,7 +8,8 @@ Telegram), so that layer alone was most of the bot's CPU. This transport keeps e
 it (``httpx.AsyncClient``, timeouts, the httpx exceptions PTB and the Gameball client map, and
 ``httpx.MockTransport`` in tests) and replaces only the connection layer:
 
-- h11 speaks the protocol (framing, chunked bodies, keep-alive rules), as it does in httpcore;
+- httptools (llhttp, Node.js's parser, in C) reads the answers: framing, chunked bodies and
+  keep-alive rules; requests are written directly, every header checked first;
 - each connection is an :class:`asyncio.Protocol`, so the event loop tells it the moment its
   server closes it: idle connections need no checking before reuse and nothing is ever scanned;
 - each origin keeps a LIFO stack of idle connections, so light traffic reuses one warm
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 from collections import deque
-from typing import Any
+from typing import cast
 
-import h11
+import httptools
 import httpx
 
 logger = logging.getLogger("bot.transport")
@@ -66,19 +68,19 @@ class Http11Transport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: Timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
-        head, content = await self._exchange(self._pool_for(request.url), request, body, timeouts)
+        answer = await self._exchange(self._pool_for(request.url), request, body, timeouts)
         if logger.isEnabledFor(logging.DEBUG):  # the URL may hold a token: the log filter masks it
-            logger.debug("HTTP %s %s %d", request.method, request.url, head.status_code)
+            logger.debug("HTTP %s %s %d", request.method, request.url, answer.status)
         return httpx.Response(
-            head.status_code,
-            headers=head.headers.raw_items(),
-            stream=httpx.ByteStream(content),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
+            answer.status,
+            headers=answer.headers,
+            stream=httpx.ByteStream(b"".join(answer.body)),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
         )
 
     async def _exchange(
         self, pool: _Pool, request: httpx.Request, body: bytes, timeouts: Timeouts
-    ) -> tuple[h11.Response, bytes]:
+    ) -> _Answer:
         """One exchange; sent again when a kept-alive connection turns out to be closed.
 
         A server may close an idle connection just as a request leaves on it: the request was
@@ -235,21 +237,72 @@ class _Pool:
 
 
 MID_ANSWER = "server disconnected mid-answer"
+#: A header name is an RFC 9110 token; a value may not break out of its line.
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_LINE_BREAKING = re.compile(rb"[\r\n\0]")
+_REQUEST_TARGET = re.compile(rb"[\x21-\x7e]+")
+#: Framing is the transport's job: these request headers are written from the body itself.
+_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
 class _ClosedBeforeAnswer(httpx.RemoteProtocolError):
     """The server closed the connection before a single byte of the answer."""
 
 
-class _Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection: one request at a time, its answer collected by callbacks."""
+class _UnaskedAnswer(Exception):
+    """A second answer began where only one was asked for."""
+
+
+def request_head(request: httpx.Request, body: bytes) -> bytes:
+    """The request line and headers, framed by ``Content-Length`` for the whole ``body``.
+
+    Everything is checked before it is written: a header value holding a line break would let
+    whoever controls it add headers or a second request. Errors name the header, never its
+    value (values carry the API keys).
+    """
+    method, target = request.method.encode("ascii"), request.url.raw_path
+    if not _TOKEN.fullmatch(method) or not _REQUEST_TARGET.fullmatch(target):
+        raise httpx.LocalProtocolError("malformed request line")
+    lines = [b"%s %s HTTP/1.1\r\n" % (method, target)]
+    for name, value in request.headers.raw:
+        if not _TOKEN.fullmatch(name) or _LINE_BREAKING.search(value):
+            raise httpx.LocalProtocolError(f"illegal header {name[:40]!r}")
+        if name.lower() not in _FRAMING_HEADERS:
+            lines.append(b"%s: %s\r\n" % (name, value))
+    if body or request.method in _METHODS_WITH_BODY:
+        lines.append(b"Content-Length: %d\r\n" % len(body))
+    lines.append(b"\r\n")
+    return b"".join(lines)
+
+
+class _Answer:
+    """One response as the parser reports it."""
 
     def __init__(self) -> None:
-        self._h11 = h11.Connection(h11.CLIENT)
+        self.status = 0
+        self.reason = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.framed = False  # Content-Length or chunked: the parser sees its end by itself
+        self.head_done = False
+        self.complete = False
+
+
+class _Connection(asyncio.Protocol):
+    """One HTTP/1.1 connection: one request at a time, its answer collected by callbacks.
+
+    ``httptools`` (llhttp, the parser of Node.js) reads the answers and calls the ``on_*``
+    methods below as it goes.
+    """
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpResponseParser(self)
         self._transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[None] | None = None
-        self._head: h11.Response | None = None
-        self._body: list[bytes] = []
+        self._answer = _Answer()
+        self._no_body = False  # the answer to a HEAD request ends with its head
+        self._keep_alive = False  # the last answer lets the connection carry another request
         self._lost = False
         self._answered = False  # a byte of the current answer has arrived
         self._exchanges = 0
@@ -257,7 +310,7 @@ class _Connection(asyncio.Protocol):
 
     @property
     def reusable(self) -> bool:
-        return not self._lost and self._h11.our_state is h11.IDLE
+        return not self._lost and self._keep_alive and self._waiter is None
 
     @property
     def was_reused(self) -> bool:
@@ -266,32 +319,24 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(
         self, request: httpx.Request, body: bytes, read_timeout: float | None
-    ) -> tuple[h11.Response, bytes]:
+    ) -> _Answer:
         """Send one request and collect its whole answer; the connection stays open if it can."""
         assert self._transport is not None, "connection_made runs before the connection is used"
-        data = self._send(
-            h11.Request(
-                method=request.method, target=request.url.raw_path, headers=request.headers.raw
-            )
-        )
-        if body:
-            data += self._send(h11.Data(data=body))
-        data += self._send(h11.EndOfMessage())
+        data = request_head(request, body) + body
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
-        self._head, self._body, self._answered = None, [], False
+        self._answer, self._answered, self._keep_alive = _Answer(), False, False
+        self._no_body = request.method == "HEAD"
         self._exchanges += 1
         self._transport.write(data)
         timer = None if read_timeout is None else loop.call_later(read_timeout, self._time_out)
         try:
-            await waiter  # on failure the exchange is unfinished: release() closes the connection
+            await waiter  # on failure keep_alive stays False: release() closes the connection
         finally:
             self._waiter = None
             if timer is not None:
                 timer.cancel()
-        assert self._head is not None, "the waiter only succeeds after a response head"
-        self._next_cycle()
-        return self._head, b"".join(self._body)
+        return self._answer
 
     def close(self) -> None:
         self._lost = True
@@ -301,22 +346,31 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport; uvloop's do not inherit from asyncio.Transport, hence no check.
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self._waiter is None or self._waiter.done():
             self.close()  # a server does not speak unasked; whatever this is, start afresh
             return
         self._answered = True
-        self._h11.receive_data(data)
-        self._read_events()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(httpx.RemoteProtocolError("the server switched protocols unasked"))
+            self.close()
+        except httptools.HttpParserError as error:
+            # Bytes past a whole answer were not asked for: reading them as the next answer
+            # would hand one cashier another's card. The answer stands; the connection goes.
+            if not self._answer.complete:
+                self._fail(httpx.RemoteProtocolError(f"malformed answer ({error})"))
+            self.close()
 
     def eof_received(self) -> bool:
         self._lost = True
-        if self._waiter is not None and self._answered:
-            self._h11.receive_data(b"")
-            self._read_events()
+        answer = self._answer
+        if self._answered and answer.head_done and not answer.framed and not answer.complete:
+            self._finish(keep_alive=False)  # the body of an unframed answer ends with the stream
         return False  # and connection_lost() follows
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -328,48 +382,48 @@ class _Connection(asyncio.Protocol):
         else:
             self._fail(httpx.RemoteProtocolError(MID_ANSWER))
 
+    # -- httptools callbacks --------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._answer.complete:
+            raise _UnaskedAnswer
+
+    def on_status(self, reason: bytes) -> None:
+        self._answer.reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._answer.headers.append((name, value))
+        if name.lower() in _FRAMING_HEADERS:
+            self._answer.framed = True
+
+    def on_headers_complete(self) -> None:
+        answer = self._answer
+        answer.status = self._parser.get_status_code()
+        answer.head_done = True
+        if self._no_body and answer.status >= 200:
+            # The head says how long a body would be; none follows, which the parser cannot
+            # be told, so this connection carries nothing more.
+            self._finish(keep_alive=False)
+
+    def on_body(self, body: bytes) -> None:
+        if not self._answer.complete:
+            self._answer.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._answer.complete:
+            return
+        if self._answer.status < 200:
+            self._answer = _Answer()  # 100 Continue and the like: the real answer follows
+            return
+        self._finish(keep_alive=self._parser.should_keep_alive())
+
     # -- internals ----------------------------------------------------------------------------
 
-    def _send(self, event: Any) -> bytes:
-        try:
-            return self._h11.send(event) or b""
-        except h11.LocalProtocolError as error:
-            raise httpx.LocalProtocolError(str(error)) from None
-
-    def _read_events(self) -> None:
-        """Turn whatever h11 can parse into the response head and body; finish on its end."""
-        while self._waiter is not None and not self._waiter.done():
-            try:
-                event = self._h11.next_event()
-            except h11.RemoteProtocolError as error:
-                self._fail(httpx.RemoteProtocolError(str(error)))
-                self.close()
-                return
-            if event is h11.NEED_DATA or event is h11.PAUSED:
-                return
-            if isinstance(event, h11.Response):
-                self._head = event
-            elif isinstance(event, h11.Data):
-                self._body.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage):
-                self._waiter.set_result(None)
-            elif isinstance(event, h11.ConnectionClosed):
-                self._fail(httpx.RemoteProtocolError(MID_ANSWER))
-            # h11.InformationalResponse (100 Continue and the like) carries nothing for us.
-
-    def _next_cycle(self) -> None:
-        """Ready the connection for the next request, or close it if it cannot be trusted.
-
-        Bytes already received past the answer's end were not asked for: reading them as the
-        next answer would hand one cashier another's card, so such a connection is closed.
-        """
-        h11_connection = self._h11
-        finished = h11_connection.our_state is h11.DONE and h11_connection.their_state is h11.DONE
-        extra, _ = h11_connection.trailing_data
-        if finished and not extra:
-            h11_connection.start_next_cycle()
-        else:
-            self.close()  # the server asked to close, the answer was cut short, or extra bytes
+    def _finish(self, *, keep_alive: bool) -> None:
+        self._answer.complete = True
+        self._keep_alive = keep_alive and not self._lost
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def _time_out(self) -> None:
         self._fail(httpx.ReadTimeout("timed out waiting for the answer"))

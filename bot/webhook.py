@@ -26,7 +26,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import __version__
+from bot import __version__, eventloop
 from bot.app import build_application, shut_down, start_up
 from bot.chat.context import services_of
 from bot.config import ConfigError, Settings
@@ -217,12 +217,14 @@ def _parse_update(body: bytes, bot: Bot) -> Update | None:
 
 def serve_webhook(settings: Settings) -> int:
     """``checkout-bot webhook``: serve until SIGTERM/SIGINT, then shut down gracefully."""
-    from bot.runner import verify_token
+    from bot.runner import freeze_start_up_objects, verify_token
 
     webhook_endpoint(settings)  # refuse bad configuration before opening the database
     server = WebhookServer(build_application(settings), settings)
     verify_token(settings)
-    return asyncio.run(_serve_until_signalled(server))
+    log.info("serving webhooks on %s", eventloop.loop_kind())
+    freeze_start_up_objects()
+    return eventloop.run(_serve_until_signalled(server))
 
 
 async def _serve_until_signalled(server: WebhookServer) -> int:

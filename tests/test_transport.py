@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import httpx
 import pytest
 import trustme
 
+from bot import eventloop
 from bot.transport import Http11Transport
 
 
@@ -227,21 +229,65 @@ async def test_bytes_after_an_answer_never_become_the_next_answer(
     assert server.connections == 2
 
 
-async def test_a_chunked_answer_is_reassembled(
-    server: LoopbackServer, client: httpx.AsyncClient
-) -> None:
-    async def chunked(_: Received) -> bytes:
-        return (
+@pytest.mark.parametrize(
+    ("reply", "connections"),
+    [
+        (
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b'5\r\n{"a":\r\n3\r\n 1}\r\n0\r\n\r\n'
-        )
+            b'5\r\n{"a":\r\n3\r\n 1}\r\n0\r\n\r\n',
+            1,
+        ),
+        (b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"a": 1}', 2),
+    ],
+    ids=["chunked", "until-close"],
+)
+async def test_an_answer_framed_without_a_length_is_read_whole(
+    server: LoopbackServer, client: httpx.AsyncClient, reply: bytes, connections: int
+) -> None:
+    async def framed(_: Received) -> bytes:
+        return reply
 
-    server.script = chunked
+    server.script = framed
     first = await client.get(f"{server.url}/x")
     second = await client.get(f"{server.url}/y")
 
     assert first.json() == {"a": 1} == second.json()
-    assert server.connections == 1
+    assert server.connections == connections  # a chunked answer leaves the connection reusable
+
+
+async def test_an_interim_answer_is_skipped_for_the_real_one(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def continue_first(request: Received) -> bytes:
+        return b"HTTP/1.1 100 Continue\r\n\r\n" + await echo(request)
+
+    server.script = continue_first
+    response = await client.post(f"{server.url}/x", content=b"body")
+
+    assert (response.status_code, response.text) == (200, "POST /x body")
+
+
+async def test_the_answer_to_a_head_request_ends_with_its_head(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    async def head_only(_: Received) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n"
+
+    server.script = head_only
+    response = await client.head(f"{server.url}/x")
+
+    assert (response.status_code, response.headers["content-length"]) == (200, "42")
+    assert response.content == b""
+
+
+async def test_a_header_that_would_break_its_line_is_refused_before_anything_is_sent(
+    server: LoopbackServer, client: httpx.AsyncClient
+) -> None:
+    with pytest.raises(httpx.LocalProtocolError) as refused:
+        await client.get(f"{server.url}/x", headers={"APIKey": "secret\r\nInjected: yes"})
+
+    assert "secret" not in str(refused.value)
+    assert server.received == []
 
 
 async def test_a_rush_uses_every_connection_allowed_and_no_more(server: LoopbackServer) -> None:
@@ -427,3 +473,19 @@ async def test_closing_the_transport_closes_a_connection_busy_at_the_time(
 def test_at_least_one_connection_is_required() -> None:
     with pytest.raises(ValueError, match="max_connections"):
         Http11Transport(max_connections=0)
+
+
+def test_the_transport_works_on_the_event_loop_production_runs_on() -> None:
+    """uvloop's transports are not ``asyncio.Transport`` subclasses; nothing may assume so."""
+
+    async def two_requests() -> list[str]:
+        fake = LoopbackServer()
+        listener = await asyncio.start_server(fake.serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+        async with listener, httpx.AsyncClient(transport=Http11Transport()) as client:
+            answers = [await client.get(f"{url}/{n}") for n in range(2)]
+            listener.close()
+        return [answer.text for answer in answers]
+
+    assert eventloop.loop_kind() == ("asyncio" if sys.platform == "win32" else "uvloop")
+    assert eventloop.run(two_requests()) == ["GET /0 ", "GET /1 "]
