@@ -27,10 +27,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.chat import commands, manager
 from bot.chat import keyboards as kb
+from bot.chat.checkout_bot import CheckoutBot
 from bot.chat.context import SERVICES_KEY, ChatContext, Services, services_of
 from bot.chat.errors import on_error
 from bot.chat.identify import build_identify_conversation
@@ -84,23 +85,25 @@ def build_application(
     database.staff.seed(settings.manager_ids, settings.staff_ids)
     services = Services(settings, database, gameball_transport=gameball_transport)
 
-    builder = (
+    if bot_request is None:
+        bot_request, updates_request = _bot_api_requests()
+    bot = CheckoutBot(
+        token or settings.token,
+        base_url=settings.telegram_base_url,
+        request=bot_request,
+        get_updates_request=updates_request or bot_request,
+        rate_limiter=_rate_limiter() if rate_limiter else None,
+    )
+    application: BotApplication = (
         Application.builder()
-        .token(token or settings.token)
-        .base_url(settings.telegram_base_url)
+        .bot(bot)
         .context_types(ContextTypes(context=ChatContext))
         .persistence(SqlitePersistence(database))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor() if concurrent_updates else False)
+        .build()
     )
-    if rate_limiter:
-        builder = builder.rate_limiter(_rate_limiter())  # type: ignore[arg-type]
-    if bot_request is None and not _proxy_in_environment():
-        bot_request, updates_request = _lean_request(256), _lean_request(1)
-    if bot_request is not None:
-        builder = builder.request(bot_request).get_updates_request(updates_request or bot_request)
-    application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application, settings)
     if application.job_queue is not None:
@@ -117,13 +120,19 @@ def open_database(settings: Settings) -> Database:
         raise ConfigError(f"DATA_DIR: cannot use {settings.data_dir} ({reason})") from None
 
 
-def _lean_request(connections: int) -> TransportRequest:
-    """Bot API calls over our lean transport (see ``bot.transport`` and ``bot.chat.request``).
+def _bot_api_requests() -> tuple[BaseRequest, BaseRequest]:
+    """How Bot API calls travel: for sending (PTB's 256 connections) and long polling (one).
 
-    Sending a card was an eighth of the bot's CPU in a rush, most of it in httpx's stock client
-    and connection layers. PTB's pool sizes: 256 connections for sending, one for long polling.
+    Our lean transport (see ``bot.transport`` and ``bot.chat.request``): sending a card was an
+    eighth of the bot's CPU in a rush, most of it in httpx's stock client and connection layers.
+    With a proxy in the environment, PTB's own ``HTTPXRequest``, which honours it.
     """
-    return TransportRequest(Http11Transport(max_connections=connections))
+    if _proxy_in_environment():
+        return HTTPXRequest(connection_pool_size=256), HTTPXRequest(connection_pool_size=1)
+    return (
+        TransportRequest(Http11Transport(max_connections=256)),
+        TransportRequest(Http11Transport(max_connections=1)),
+    )
 
 
 def _proxy_in_environment() -> bool:

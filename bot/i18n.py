@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -73,6 +74,17 @@ class Translator:
         """Translate ``message`` and fill its ``{placeholders}``."""
         text = _translations(self.language).gettext(message)
         return text.format(**values) if values else text
+
+    @property
+    def locale(self) -> Locale:
+        """Babel's locale for formatting numbers, money and dates in this language."""
+        return _locale(self.language)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """Parsed once: Babel parses a locale code anew on every call that is given one."""
+    return Locale.parse(language)
 
 
 def translator(language: str) -> Translator:

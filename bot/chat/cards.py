@@ -34,17 +34,17 @@ def code(value: str) -> str:
 def number(value: float, t: Translator) -> str:
     """A count of points, without decimals when it is whole."""
     shown: float = int(value) if float(value).is_integer() else value
-    return format_decimal(shown, locale=t.language)
+    return format_decimal(shown, locale=t.locale)
 
 
 def money(value: float, currency: str | None, t: Translator) -> str:
     """A money amount in the programme's currency, formatted for the reader."""
     if currency:
         try:
-            return format_currency(value, currency, locale=t.language)
+            return format_currency(value, currency, locale=t.locale)
         except UnknownCurrencyError:
-            return f"{format_decimal(value, format='#,##0.00', locale=t.language)} {currency}"
-    return format_decimal(value, format="#,##0.00", locale=t.language)
+            return f"{format_decimal(value, format='#,##0.00', locale=t.locale)} {currency}"
+    return format_decimal(value, format="#,##0.00", locale=t.locale)
 
 
 def date_text(raw: str, t: Translator) -> str:
@@ -53,7 +53,7 @@ def date_text(raw: str, t: Translator) -> str:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
         return html.escape(raw)
-    return format_date(parsed.date(), format="d MMM y", locale=t.language)
+    return format_date(parsed.date(), format="d MMM y", locale=t.locale)
 
 
 def balance_card(card: CustomerCard, t: Translator) -> str:

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext
 
+from bot.chat.checkout_bot import CheckoutBot
 from bot.config import CustomerIdScheme, Settings
 from bot.domain.identify import IdRules
 from bot.gameball.client import GameballClient
@@ -92,7 +93,7 @@ class Services:
         self.database.close()
 
 
-class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class ChatContext(CallbackContext[CheckoutBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """PTB's context with typed access to our services and the user's translator."""
 
     @property

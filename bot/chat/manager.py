@@ -39,7 +39,7 @@ async def invite(update: Update, context: ChatContext) -> None:
     invite_code, expires_at = context.services.database.invites.create(user.id)
     link = f"https://t.me/{context.bot.username}?start={invite_code}"
     audit(context, update, "invite", "created")
-    when = format_datetime(expires_at, format="short", locale=t.language)
+    when = format_datetime(expires_at, format="short", locale=t.locale)
     text = "\n".join(
         [
             "🔗 "
@@ -57,7 +57,7 @@ async def invite(update: Update, context: ChatContext) -> None:
 def _staff_line(member: StaffMember, t: Translator) -> str:
     name = html.escape(member.name or (f"@{member.username}" if member.username else "—"))
     role = t("manager") if member.role == "manager" else t("staff")
-    since = format_datetime(member.enrolled_at, format="d MMM y", locale=t.language)
+    since = format_datetime(member.enrolled_at, format="d MMM y", locale=t.locale)
     return f"• <b>{name}</b> ({role}), {code(str(member.user_id))}, " + t(
         "since {date}", date=since
     )
@@ -147,7 +147,7 @@ async def revoke_answer(update: Update, context: ChatContext) -> None:
 
 
 def _entry_line(entry: AuditEntry, t: Translator) -> str:
-    when = format_datetime(entry.at, format="d MMM, HH:mm", locale=t.language)
+    when = format_datetime(entry.at, format="d MMM, HH:mm", locale=t.locale)
     who = html.escape(entry.actor_name or str(entry.actor_id))
     customer = f" {code(entry.customer_id)}" if entry.customer_id else ""
     store = f" · {html.escape(entry.store)}" if entry.store else ""

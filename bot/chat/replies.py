@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
+from bot.chat.checkout_bot import CheckoutBot
 from bot.chat.context import ChatContext, Services
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError
@@ -35,9 +36,11 @@ async def close_buttons(update: Update, note: str | None = None) -> None:
 
 async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
     """Send a balance card with its Refresh / Next customer buttons."""
+    chat = update.effective_chat
+    assert chat is not None
     t = context.t(update)
     markup = kb.card_keyboard(card.customer_id, t, context.services.database)
-    await reply(update, balance_card(card, t), reply_markup=markup)
+    await context.bot.send_html(chat.id, balance_card(card, t), markup)
 
 
 def ask_id_text(context: ChatContext, t: Translator) -> str:
@@ -48,7 +51,7 @@ def ask_id_text(context: ChatContext, t: Translator) -> str:
 
 
 async def send_new_customer_card(
-    bot: Bot,
+    bot: CheckoutBot,
     chat_id: int,
     services: Services,
     customer: NewCustomer,
@@ -65,6 +68,4 @@ async def send_new_customer_card(
         text = t("The balance is not available right now. Tap Refresh in a moment.")
         await bot.send_message(chat_id, text, reply_markup=markup)
         return
-    await bot.send_message(
-        chat_id, balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await bot.send_html(chat_id, balance_card(card, t), markup)

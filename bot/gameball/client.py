@@ -111,12 +111,15 @@ class GameballClient:
         self._transport = transport or Http11Transport(max_connections=max_connections)
         self._base_url = base_url.rstrip("/")
         self._host = httpx.URL(base_url).host
-        self._headers = {
-            "APIKey": api_key,
-            "SecretKey": secret_key,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        #: Built once: httpx copies a ready ``Headers`` instead of validating every name again.
+        self._headers = httpx.Headers(
+            {
+                "APIKey": api_key,
+                "SecretKey": secret_key,
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            }
+        )
         self._timeouts = httpx.Timeout(attempt_timeout).as_dict()
 
     def __repr__(self) -> str:
@@ -189,7 +192,7 @@ class GameballClient:
         return httpx.Request(
             method,
             self._base_url + path,
-            headers=self._headers | headers if headers else self._headers,
+            headers=_headers_with(self._headers, headers) if headers else self._headers,
             json=json,
             extensions={"timeout": self._timeouts},
         )
@@ -258,6 +261,12 @@ class GameballClient:
     def _backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff before attempt ``attempt + 1``."""
         return self._rng() * min(self._backoff_cap, self._backoff_base * 2.0 ** (attempt - 1))
+
+
+def _headers_with(defaults: httpx.Headers, extra: dict[str, str]) -> httpx.Headers:
+    combined = defaults.copy()
+    combined.update(extra)
+    return combined
 
 
 def _checked_deadline(deadline: float) -> float:

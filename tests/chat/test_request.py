@@ -7,13 +7,13 @@ turns into a retry hint) — and never the token in an error.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -37,11 +37,11 @@ def telegram(
             return httpx.Response(200, json={"ok": True, "result": ME})
         if on_send is not None:
             return on_send(request)
-        fields = {name: values[0] for name, values in parse_qs(request.content.decode()).items()}
+        fields = json.loads(request.content)
         message = {
             "message_id": 7,
             "date": 0,
-            "chat": {"id": int(fields["chat_id"]), "type": "private"},
+            "chat": {"id": fields["chat_id"], "type": "private"},
             "text": fields["text"],
         }
         return httpx.Response(200, json={"ok": True, "result": message})
@@ -49,21 +49,46 @@ def telegram(
     return httpx.MockTransport(handle)
 
 
-async def test_a_message_is_sent_as_form_fields_and_comes_back_as_a_message() -> None:
+async def test_a_message_is_sent_as_one_json_object_and_comes_back_as_a_message() -> None:
     sent: list[httpx.Request] = []
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r:1")]])
     async with Bot(TOKEN, request=TransportRequest(telegram(sent))) as bot:
-        message = await bot.send_message(42, "Card for <b>demo-1001</b>", parse_mode="HTML")
+        message = await bot.send_message(
+            42, "Card for <b>demo-1001</b>", parse_mode="HTML", reply_markup=markup
+        )
 
     assert (message.chat_id, message.text) == (42, "Card for <b>demo-1001</b>")
     request = sent[-1]
     assert request.method == "POST"
     assert request.url.path == f"/bot{TOKEN}/sendMessage"
-    assert parse_qs(request.content.decode()) == {
-        "chat_id": ["42"],
-        "text": ["Card for <b>demo-1001</b>"],
-        "parse_mode": ["HTML"],
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "chat_id": 42,
+        "text": "Card for <b>demo-1001</b>",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "Refresh", "callback_data": "r:1"}]]},
     }
     assert request.headers["user-agent"].startswith("python-telegram-bot")
+
+
+async def test_a_call_with_a_file_is_sent_as_multipart_form_data() -> None:
+    sent: list[httpx.Request] = []
+    answered = {
+        "ok": True,
+        "result": {"message_id": 8, "date": 0, "chat": {"id": 42, "type": "private"}},
+    }
+    async with Bot(
+        TOKEN,
+        request=TransportRequest(telegram(sent, lambda _: httpx.Response(200, json=answered))),
+    ) as bot:
+        await bot.send_document(42, InputFile(b"id,points\n", filename="export.csv"), caption="x")
+
+    request = sent[-1]
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    body = request.read()
+    assert b'name="chat_id"\r\n\r\n42' in body
+    assert b'filename="export.csv"' in body
+    assert b"id,points" in body
 
 
 async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
