@@ -1,8 +1,9 @@
 """An in-memory emulator of the four Gameball v4.0 endpoints the bot uses.
 
-One :meth:`Sandbox.handle` implements the API; the in-process transport (console, tests) and the
-loopback HTTP server both call it, so every front end sees identical behaviour. Choices made where
-Gameball's documentation is silent (see GAMEBALL.md):
+One :meth:`Sandbox.respond` implements the API; the loopback HTTP server calls it directly, the
+in-process transport (console, tests) through :meth:`Sandbox.handle`, its httpx form, so every
+front end sees identical behaviour. Choices made where Gameball's documentation is silent (see
+GAMEBALL.md):
 
 * Both ``APIKey`` and ``SecretKey`` are required on every endpoint, as with Gameball's High
   Security Mode, so a client that forgets one fails here before it fails in production.
@@ -21,13 +22,15 @@ import hmac
 import itertools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 import httpx
+
+from bot.sandbox.http1 import HttpRequest, HttpResponse
 
 API_PREFIX: Final = "/api/v4.0/integrations/customers"
 #: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
@@ -240,8 +243,10 @@ def _load_json(body: bytes) -> Any:
         return None
 
 
-def _json_response(status: int, body: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(status, json=body)
+def _json_response(status: int, body: dict[str, Any]) -> HttpResponse:
+    """Compact UTF-8 JSON, as httpx encodes it: both front ends send the bytes they always did."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return HttpResponse(status, text.encode())
 
 
 def _name_attributes(name: str) -> dict[str, str]:
@@ -410,28 +415,40 @@ class Sandbox:
 
     # --- the API -----------------------------------------------------------------------------
 
-    async def handle(self, request: httpx.Request) -> httpx.Response:
+    async def respond(self, request: HttpRequest) -> HttpResponse:
         """Answer one request like Gameball would; the single implementation of the API.
 
-        The raw target is read from ``request.extensions["target"]`` when a front end put it
-        there (the server does, so nothing normalises the path before routing).
+        Routing reads the raw request target, so nothing normalises the path before the
+        customer ID is split off. Raises :class:`ConnectionDropped` for an injected status 0.
         """
-        body = await request.aread()
-        route = _route(request.extensions.get("target") or request.url.raw_path)
-        payload = _load_json(body) if route.endpoint == "upsert" else None
+        route = _route(request.target)
+        payload = _load_json(request.body) if route.endpoint == "upsert" else None
         self.requests.append(_record(request, route, payload))
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         try:
-            self._inject_fault(request, route)
+            self._inject_fault(route)
             return _json_response(200, self._dispatch(request, route, payload))
         except _ApiError as error:
             return _json_response(error.status, _envelope(error))
 
-    def _inject_fault(self, request: httpx.Request, route: _Route) -> None:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        """:meth:`respond` for httpx (the in-process transport, tests): the same API, no socket."""
+        body = await request.aread()
+        try:
+            answer = await self.respond(
+                HttpRequest(request.method, request.url.raw_path, request.headers, body)
+            )
+        except ConnectionDropped as dropped:
+            dropped.request = request  # httpx's errors name the request they ended
+            raise
+        headers = {"Content-Type": answer.content_type}
+        return httpx.Response(answer.status, headers=headers, content=answer.body)
+
+    def _inject_fault(self, route: _Route) -> None:
         status = self._take_fault(route.endpoint)
         if status == 0:
-            raise ConnectionDropped("sandbox dropped the connection", request=request)
+            raise ConnectionDropped("sandbox dropped the connection")
         if status is not None:
             raise _error_for_status(status)
 
@@ -444,7 +461,7 @@ class Sandbox:
                 return status
         return None
 
-    def _dispatch(self, request: httpx.Request, route: _Route, payload: Any) -> dict[str, Any]:
+    def _dispatch(self, request: HttpRequest, route: _Route, payload: Any) -> dict[str, Any]:
         if route.endpoint is None:
             raise _ApiError(404, 4004, "GENERAL_ERROR", "Resource not found")
         if request.method != route.method:
@@ -462,7 +479,7 @@ class Sandbox:
         }
         return views[route.endpoint](customer)
 
-    def _authenticate(self, headers: httpx.Headers) -> None:
+    def _authenticate(self, headers: Mapping[str, str]) -> None:
         api_key, secret_key = headers.get("apikey", ""), headers.get("secretkey", "")
         if not api_key or not secret_key:
             raise _error_for_status(401)
@@ -571,7 +588,7 @@ class Sandbox:
             self.demo_customers.append(demo)
 
 
-def _record(request: httpx.Request, route: _Route, payload: Any) -> RecordedRequest:
+def _record(request: HttpRequest, route: _Route, payload: Any) -> RecordedRequest:
     customer_id = route.customer_id
     if route.endpoint == "upsert" and isinstance(payload, dict):
         body_id = payload.get("customerId")

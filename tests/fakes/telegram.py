@@ -39,16 +39,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
-import tornado.httpserver
+import tornado.escape
 import tornado.httputil
-import tornado.netutil
-import tornado.web
 from telegram.request import BaseRequest, RequestData
 
 from bot.chat.request import InProcessRequest
+from bot.sandbox.http1 import HttpRequest, HttpResponse, HttpServer
 
 DEFAULT_SPEC_PATH = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts" / "telegram-bot-api.json"
@@ -139,10 +138,26 @@ class BotApiSpec:
             name.lower(): method for name, method in raw["methods"].items()
         }
         self._types: dict[str, dict[str, Any]] = raw["types"]
+        # Asked on every call, so indexed once rather than read off the field lists each time.
+        self._parameter_types = {
+            name: {field["name"]: field["types"] for field in method.get("fields", [])}
+            for name, method in self._methods.items()
+        }
+        self._required = {
+            name: tuple(field["name"] for field in method.get("fields", []) if field["required"])
+            for name, method in self._methods.items()
+        }
 
     def method(self, name: str) -> dict[str, Any] | None:
         """Telegram matches method names case-insensitively."""
         return self._methods.get(name.lower())
+
+    def parameter_types(self, method: str) -> dict[str, list[str]]:
+        """The declared types of each of ``method``'s parameters, by parameter name."""
+        return self._parameter_types[method.lower()]
+
+    def required_parameters(self, method: str) -> tuple[str, ...]:
+        return self._required[method.lower()]
 
     def field_names(self, type_name: str) -> list[str]:
         return [field["name"] for field in self._types[type_name].get("fields", [])]
@@ -161,9 +176,8 @@ def load_spec(path: Path) -> BotApiSpec:
     return BotApiSpec(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _decode_params(method: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def _decode_params(declared: dict[str, list[str]], params: dict[str, Any]) -> dict[str, Any]:
     """Turn wire values into JSON values, the way Telegram reads form fields by declared type."""
-    declared = {field["name"]: field["types"] for field in method.get("fields", [])}
     return {name: _decode_value(name, value, declared.get(name)) for name, value in params.items()}
 
 
@@ -259,6 +273,8 @@ class _HtmlParser:
         return _bad_request(f"can't parse entities: {detail}")
 
     def _unescape(self, text: str, position: int) -> str:
+        if "&" not in text:
+            return text  # most of a message: nothing to check or replace
         for ampersand in re.finditer("&", text):
             reference = _CHARACTER_REFERENCE.match(text, ampersand.start())
             if reference is None or _referenced_character(reference) is None:
@@ -386,7 +402,7 @@ def _check_entities(entities: Any) -> list[dict[str, Any]]:
     )
     if not well_formed:
         raise _bad_request("can't parse entities JSON object")
-    return list(entities)
+    return copy.deepcopy(entities)
 
 
 def _strip(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -519,10 +535,10 @@ class FakeTelegram:
         spec = self._spec.method(method)
         if spec is None:
             raise BotApiError(404, "Not Found")
-        decoded = _decode_params(spec, params)
-        for field in spec.get("fields", []):
-            if field["required"] and field["name"] not in decoded:
-                raise _bad_request(f"{field['name']} is required")
+        decoded = _decode_params(self._spec.parameter_types(method), params)
+        for name in self._spec.required_parameters(method):
+            if name not in decoded:
+                raise _bad_request(f"{name} is required")
         return BotApiCall(spec["name"], decoded)
 
     def _execute(self, call: BotApiCall) -> Any:
@@ -608,7 +624,8 @@ class FakeTelegram:
             waiter = asyncio.Event()
             self._waiters.append(waiter)
             try:
-                await asyncio.wait_for(waiter.wait(), remaining)
+                async with asyncio.timeout(remaining):  # unlike wait_for, no task per wait
+                    await waiter.wait()
             except TimeoutError:
                 pass
             finally:
@@ -880,11 +897,16 @@ class FakeTelegram:
     def _store(
         self, chat: dict[str, Any], sender: dict[str, Any], content: dict[str, Any]
     ) -> dict[str, Any]:
-        """A new message in ``chat``; message ids count up per chat, shared by both sides."""
+        """A new message in ``chat``; message ids count up per chat, shared by both sides.
+
+        ``content`` becomes the message's own, uncopied: the user actions build it afresh, and
+        the bot's calls copy what they take from a request (``_formatted_text``,
+        ``_markup_fields``, ``_reply_to``), so nothing a caller keeps can change a message.
+        """
         message_id = self._last_message_id.get(chat["id"], 0) + 1
         self._last_message_id[chat["id"]] = message_id
         message = {"message_id": message_id, "from": sender, "chat": chat, "date": _now()}
-        message.update(copy.deepcopy(content))
+        message.update(content)
         self._put(message)
         return message
 
@@ -1029,7 +1051,7 @@ class FakeTelegram:
         timeout = params.get("timeout", 0)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
             raise _bad_request("timeout must be a non-negative number of seconds")
-        return copy.deepcopy(self._deliverable(params))
+        return self._deliverable(params)  # handle() answers with a copy
 
     def _deliverable(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Confirm updates below ``offset``, apply ``allowed_updates``, return what is due."""
@@ -1286,39 +1308,29 @@ class OfflineBotRequest(InProcessRequest):
 class FakeTelegramServer:
     """The same core served over HTTP on 127.0.0.1 (real sockets) — for end-to-end tests, webhook
     tests and benchmarks. Use ``async with FakeTelegramServer(fake) as server:``.
+
+    It runs on the sandbox's lean HTTP/1.1 server (:mod:`bot.sandbox.http1`): in the latency
+    benchmark it shares two cores with the bot, and every millisecond it spends is queueing in
+    the waits being measured.
     """
 
     def __init__(self, fake: FakeTelegram, host: str = "127.0.0.1", port: int = 0) -> None:
         self.fake = fake
         self.base_url = ""
-        self._host = host
         self._port = port
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self._http = HttpServer(self._respond, host)
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._webhook_client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        application = tornado.web.Application(
-            [
-                (r"/bot([^/]*)/([^/?]+)", _BotApiHandler, {"server": self}),
-                (r".*", _NotFoundHandler),
-            ],
-            log_function=lambda _: None,  # access logs would carry the token in the path
-        )
-        sockets = tornado.netutil.bind_sockets(self._port, self._host)
-        self._server = tornado.httpserver.HTTPServer(application)
-        self._server.add_sockets(sockets)
-        port = sockets[0].getsockname()[1]
-        self.base_url = f"http://{self._host}:{port}/bot"
+        await self._http.start(self._port)
+        self.base_url = f"{self._http.url}/bot"
 
     async def stop(self) -> None:
         """Answer parked long polls, then close: no request outlives the server."""
         self.fake.release_pollers()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
-        if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
-            self._server = None
+        await self._http.stop()
         if self._webhook_client is not None:
             await self._webhook_client.aclose()
             self._webhook_client = None
@@ -1345,72 +1357,56 @@ class FakeTelegramServer:
     async def answer(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         """Serve one request, tracked so that :meth:`stop` can wait for it."""
         task = asyncio.current_task()
-        assert task is not None  # tornado runs every request in a task
+        assert task is not None  # the HTTP server answers every request in a task of its own
         self._in_flight.add(task)
         try:
             return await self.fake.serve(token, method, params)
         finally:
             self._in_flight.discard(task)
 
+    async def _respond(self, request: HttpRequest) -> HttpResponse:
+        """``/bot<token>/<method>`` with query, form, multipart or JSON parameters; else 404.
 
-class _BotApiHandler(tornado.web.RequestHandler):
-    """``/bot<token>/<method>`` with query, form, multipart or JSON parameters."""
-
-    def initialize(self, server: FakeTelegramServer) -> None:
-        self._server = server
-        self._work: asyncio.Future[tuple[int, Any]] | None = None
-
-    async def get(self, *path: str) -> None:
-        await self._answer(*path)
-
-    async def post(self, *path: str) -> None:
-        await self._answer(*path)
-
-    def on_connection_close(self) -> None:
-        """A client that hung up ends its long poll, as on Telegram: no phantom 409 later."""
-        if self._work is not None:
-            self._work.cancel()
-
-    async def _answer(self, token: str, method: str) -> None:
+        A client that hangs up has its request cancelled, which ends its long poll as on
+        Telegram (no phantom 409 for the next one).
+        """
+        route = _BOT_API_PATH.match(request.target.partition(b"?")[0].decode("latin-1"))
+        if route is None:
+            return _json_response(404, BotApiError(404, "Not Found").envelope())
+        if request.method not in ("GET", "POST"):
+            return _json_response(405, BotApiError(405, "Method Not Allowed").envelope())
         try:
-            params = _request_params(self.request)
-        except ValueError:
-            status, body = 400, _bad_request("can't parse request body").envelope()
-        else:
-            self._work = asyncio.ensure_future(self._server.answer(token, method, params))
-            try:
-                status, body = await self._work
-            except asyncio.CancelledError:
-                if self._work.cancelled() and not _being_cancelled():
-                    return  # the client is gone; there is no one to answer
-                raise
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+            params = _request_params(request)
+        except (ValueError, tornado.httputil.HTTPInputError):
+            return _json_response(400, _bad_request("can't parse request body").envelope())
+        token, method = unquote(route["token"]), unquote(route["method"])
+        return _json_response(*await self.answer(token, method, params))
 
 
-class _NotFoundHandler(tornado.web.RequestHandler):
-    """Telegram answers any other path with its JSON 404."""
-
-    def prepare(self) -> None:
-        self.set_status(404)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(BotApiError(404, "Not Found").envelope()))
+def _json_response(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(status, json.dumps(body).encode())
 
 
-def _being_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-def _request_params(request: tornado.httputil.HTTPServerRequest) -> dict[str, Any]:
+def _request_params(request: HttpRequest) -> dict[str, Any]:
     """Query and form fields (strings), overlaid with a JSON body's typed values."""
-    params: dict[str, Any] = {
-        name: values[-1].decode() for name, values in request.arguments.items()
-    }
-    if request.headers.get("Content-Type", "").startswith("application/json") and request.body:
+    query = request.target.partition(b"?")[2]
+    arguments = tornado.escape.parse_qs_bytes(query, keep_blank_values=True)
+    content_type = request.headers.get("content-type", "")
+    for name, values in _body_arguments(request, content_type).items():
+        arguments.setdefault(name, []).extend(values)
+    params: dict[str, Any] = {name: values[-1].decode() for name, values in arguments.items()}
+    if content_type.startswith("application/json") and request.body:
         body = json.loads(request.body)
         if not isinstance(body, dict):
             raise ValueError("a JSON body must be an object")
         params.update(body)
     return params
+
+
+def _body_arguments(request: HttpRequest, content_type: str) -> dict[str, list[bytes]]:
+    """Form and multipart fields, by tornado's parser: multipart has corners not worth redoing."""
+    arguments: dict[str, list[bytes]] = {}
+    encoding = request.headers.get("content-encoding")
+    headers = tornado.httputil.HTTPHeaders({"Content-Encoding": encoding}) if encoding else None
+    tornado.httputil.parse_body_arguments(content_type, request.body, arguments, {}, headers)
+    return arguments

@@ -609,6 +609,32 @@ async def test_over_http_unknown_methods_and_paths_get_telegrams_404(
     assert (unknown_path.status_code, unknown_path.json()) == (404, not_found)
 
 
+async def test_over_http_an_unreadable_body_or_method_gets_a_json_refusal(
+    server: FakeTelegramServer, fake: FakeTelegram
+) -> None:
+    url = f"{server.base_url}{fake.token}/sendMessage"
+    async with httpx.AsyncClient(trust_env=False) as client:
+        not_json = await client.post(
+            url, content=b"{chat_id", headers={"Content-Type": "application/json"}
+        )
+        not_an_object = await client.post(url, json=[STAFF, "Hi"])
+        not_utf8 = await client.post(
+            url,
+            content=b"chat_id=1&text=%FF",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        put = await client.put(url, data={"chat_id": str(STAFF), "text": "Hi"})
+    unreadable = {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: can't parse request body",
+    }
+    for response in (not_json, not_an_object, not_utf8):
+        assert (response.status_code, response.json()) == (400, unreadable)
+    assert (put.status_code, put.json()["error_code"]) == (405, 405)
+    assert fake.calls == []
+
+
 async def test_over_http_a_client_that_hangs_up_ends_its_long_poll(
     server: FakeTelegramServer, fake: FakeTelegram
 ) -> None:
