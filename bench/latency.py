@@ -564,12 +564,13 @@ async def run(config: BenchConfig) -> list[DesignResult]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
-    machine = _machine()
+    machine, stolen_before = _machine(), _cpu_ticks()
     try:
         results = eventloop.run(run(config))  # uvloop: the fakes take less of the machine
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1
+    machine += _stolen_share(stolen_before, _cpu_ticks())
     print("\n".join([*table(results, config), machine, summary(results, config)]))
     return 0
 
@@ -585,6 +586,25 @@ def _machine() -> str:
         f"machine: {os.cpu_count()} CPUs, 1-minute load average {load} when the run started, "
         f"reference loop {_reference_loop_ms():.0f} ms"
     )
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(all, stolen) CPU ticks since boot from ``/proc/stat`` (Linux); None elsewhere."""
+    try:
+        fields = [
+            int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        ]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields[:8]), fields[7]) if len(fields) >= 8 else None
+
+
+def _stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
+    """How much of the machine's CPU time the hypervisor gave to others during the run."""
+    if before is None or after is None or after[0] <= before[0]:
+        return ""
+    share = (after[1] - before[1]) / (after[0] - before[0])
+    return f", {share:.0%} of CPU time stolen by the host during the run"
 
 
 def _reference_loop_ms() -> float:
