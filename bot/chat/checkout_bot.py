@@ -2,15 +2,15 @@
 
 Every PTB method turns Telegram's answer into PTB objects. For ``sendMessage`` that is a whole
 ``Message`` (chat, sender, entities, keyboard): about 150 µs of CPU, a tenth of the bot's work
-per balance card in a till rush, for an object nobody reads when the card is fire-and-forget
-(its buttons carry their own data). :meth:`CheckoutBot.send_html` skips that one step; the
+per balance card in a till rush, for an object the bot never reads (buttons carry their own
+data). :meth:`CheckoutBot.send_html`, which every reply goes through, skips that one step; the
 parameters, defaults, rate limiting, request objects and errors are PTB's own, because it goes
 through the same ``_post`` every PTB method uses (a protected method, meant for subclasses).
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
@@ -19,7 +19,12 @@ class CheckoutBot(ExtBot[int]):
     """``ExtBot`` (its rate limiter takes a retry count) with :meth:`send_html`; see the module."""
 
     async def send_html(
-        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        link_preview: bool = True,
     ) -> None:
         """``sendMessage`` with HTML formatting, not waiting for PTB to parse Telegram's copy."""
         await self._post(
@@ -29,5 +34,9 @@ class CheckoutBot(ExtBot[int]):
                 "text": text,
                 "parse_mode": ParseMode.HTML,
                 "reply_markup": reply_markup,
+                "link_preview_options": None if link_preview else _NO_PREVIEW,
             },
         )
+
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

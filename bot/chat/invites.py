@@ -11,7 +11,6 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.chat.audit import audit
@@ -63,6 +62,6 @@ async def _tell_inviter(context: ChatContext, manager_id: int, name: str) -> Non
     t = translator(language_of_user(context, manager_id))
     text = "✅ " + t("{name} joined as staff with your invite.", name=html.escape(name))
     try:
-        await context.bot.send_message(manager_id, text, parse_mode=ParseMode.HTML)
+        await context.bot.send_html(manager_id, text)
     except TelegramError as exc:
         log.warning("could not tell manager %s about an enrolment: %s", manager_id, exc)

@@ -51,7 +51,7 @@ async def invite(update: Update, context: ChatContext) -> None:
             html.escape(link),
         ]
     )
-    await reply(update, text, disable_web_page_preview=True)
+    await reply(update, text, link_preview=False)
 
 
 def _staff_line(member: StaffMember, t: Translator) -> str:

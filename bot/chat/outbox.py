@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
 from bot.chat.audit import audit
 from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, Services, services_of
-from bot.chat.replies import send_new_customer_card
+from bot.chat.replies import reply, send_new_customer_card
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
@@ -62,7 +61,7 @@ async def enqueue_creation(update: Update, context: ChatContext, customer: NewCu
         "and I will tell you here.",
         customer_id=code(customer.customer_id),
     )
-    await chat.send_message(text, parse_mode=ParseMode.HTML)
+    await reply(update, text)
 
 
 def _payload_of(customer: NewCustomer) -> dict[str, Any]:
@@ -171,13 +170,13 @@ async def _notify(
             customer_id=code(customer.customer_id),
             reason=html.escape(item.last_error or ""),
         )
-        await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+        await bot.send_html(item.chat_id, text)
         return
     went_through = "📬 " + t(
         "The queued sign-up for {customer_id} went through.", customer_id=code(customer.customer_id)
     )
     text = went_through + "\n" + onboarding_confirmation(customer, t)
-    await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+    await bot.send_html(item.chat_id, text)
     try:
         await send_new_customer_card(bot, item.chat_id, services, customer, t)
     except TelegramError as exc:

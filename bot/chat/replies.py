@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram import Message, Update
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
@@ -17,11 +14,19 @@ from bot.i18n import Translator
 from bot.services.customers import CustomerCard
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> Message:
+async def reply(
+    update: Update,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    link_preview: bool = True,
+) -> None:
     """Answer in the chat the update came from, as HTML."""
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+    bot = chat.get_bot()
+    assert isinstance(bot, CheckoutBot), "build_application makes every bot a CheckoutBot"
+    await bot.send_html(chat.id, text, reply_markup, link_preview=link_preview)
 
 
 async def close_buttons(update: Update, note: str | None = None) -> None:
@@ -36,11 +41,9 @@ async def close_buttons(update: Update, note: str | None = None) -> None:
 
 async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
     """Send a balance card with its Refresh / Next customer buttons."""
-    chat = update.effective_chat
-    assert chat is not None
     t = context.t(update)
     markup = kb.card_keyboard(card.customer_id, t, context.services.database)
-    await context.bot.send_html(chat.id, balance_card(card, t), markup)
+    await reply(update, balance_card(card, t), markup)
 
 
 def ask_id_text(context: ChatContext, t: Translator) -> str:

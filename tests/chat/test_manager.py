@@ -96,6 +96,14 @@ async def test_invite_is_a_one_time_deep_link_with_an_unguessable_code(bot: Chat
     assert "works once" in bot.last_text(MANAGER)
 
 
+async def test_an_invite_link_is_sent_without_a_link_preview(bot: ChatDriver) -> None:
+    await _invite(bot)
+
+    sent = [call for call in bot.fake.calls if call.method.lower() == "sendmessage"]
+    assert INVITE_LINK.search(sent[-1].params["text"])
+    assert sent[-1].params["link_preview_options"] == {"is_disabled": True}
+
+
 async def test_opening_an_invite_makes_a_new_user_staff_and_tells_the_manager(
     bot: ChatDriver,
 ) -> None:
