@@ -1,11 +1,12 @@
-"""Check bodies against Gameball's official v4.0 OpenAPI document (``../shared/contracts``).
+"""Check bodies against Gameball's official v4.0 OpenAPI document (``contracts/`` at the top).
 
 The document is OpenAPI 3.1, whose schemas are JSON Schema 2020-12 and whose ``$ref``s point
 into the same document. So the whole document is registered as one schema resource, and an
 operation's schema is validated by JSON pointer into it: every ``$ref`` then resolves exactly
 as a reader of the spec would resolve it.
 
-CI checks out ``../shared`` beside the project, hence the path relative to this file.
+The documents are copied into the repository (``contracts/README.md`` names their sources), so
+a fresh clone tests against them with nothing beside it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-CONTRACTS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "contracts"
+CONTRACTS_DIR = Path(__file__).resolve().parents[1] / "contracts"
 GAMEBALL_SPEC_PATH = CONTRACTS_DIR / "gameball-openapi-v4.0.json"
 JSON_MEDIA_TYPE = "application/json"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

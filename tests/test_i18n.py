@@ -30,7 +30,7 @@ from bot.i18n import normalise_language, translator
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "bot"
 LOCALES = REPO / "locales"
-CONTRACTS = REPO / ".." / "shared" / "contracts"
+CONTRACTS = REPO / "contracts"
 
 #: What `make catalogs` passes to `pybabel extract` as `-k t -k N_`.
 KEYWORDS = {"t": None, "N_": None}

@@ -4,7 +4,7 @@ Why strict: a fake that accepts anything lets a bot pass its tests and then fail
 cashier with ``can't parse entities`` or ``BUTTON_DATA_INVALID``. This fake refuses what Telegram
 refuses (unknown methods, missing parameters, bad HTML, oversized texts and callback data,
 malformed keyboards and commands) with Telegram's own status codes and error texts, and it reads
-method names, parameters and button fields from the Bot API contract in ``shared/contracts``.
+method names, parameters and button fields from the Bot API contract in ``contracts/``.
 
 One core, three ways in:
 
@@ -48,10 +48,9 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.chat.request import InProcessRequest
 from bot.sandbox.http1 import HttpRequest, HttpResponse, HttpServer
+from tests.contract import CONTRACTS_DIR
 
-DEFAULT_SPEC_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts" / "telegram-bot-api.json"
-)
+DEFAULT_SPEC_PATH = CONTRACTS_DIR / "telegram-bot-api.json"
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_ANSWER_LENGTH = 200

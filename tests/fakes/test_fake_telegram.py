@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,9 +34,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, InvalidToken
 from telegram.request import HTTPXRequest
 
+from tests.contract import CONTRACTS_DIR as CONTRACTS
 from tests.fakes.telegram import FakeTelegram, FakeTelegramServer, OfflineBotRequest
 
-CONTRACTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts"
 STAFF = 1001
 MANAGER = 2002
 CUSTOMER = 3003
