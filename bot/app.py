@@ -75,11 +75,14 @@ def build_application(
     database: Database | None = None,
     rate_limiter: bool = True,
     concurrent_updates: bool = True,
+    polling: bool = True,
 ) -> BotApplication:
     """Build the bot: handlers, persistence, jobs and lifecycle hooks.
 
     ``gameball_transport`` defaults to the embedded sandbox when ``GAMEBALL_SANDBOX`` is set.
     ``concurrent_updates=False`` processes updates one at a time (the benchmark's baseline).
+    ``polling=False`` builds no updater: updates are put on ``update_queue`` by whoever receives
+    them (the webhook listener, the console, the tests).
     """
     database = database or open_database(settings)
     database.staff.seed(settings.manager_ids, settings.staff_ids)
@@ -94,7 +97,7 @@ def build_application(
         get_updates_request=updates_request or bot_request,
         rate_limiter=_rate_limiter() if rate_limiter else None,
     )
-    application: BotApplication = (
+    builder = (
         Application.builder()
         .bot(bot)
         .context_types(ContextTypes(context=ChatContext))
@@ -102,8 +105,10 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor() if concurrent_updates else False)
-        .build()
     )
+    if not polling:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application, settings)
     if application.job_queue is not None:
