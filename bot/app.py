@@ -12,7 +12,6 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.request import getproxies
 
 import httpx
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
@@ -27,21 +26,21 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.chat import commands, manager
 from bot.chat import keyboards as kb
 from bot.chat.checkout_bot import CheckoutBot
-from bot.chat.context import SERVICES_KEY, ChatContext, Services, services_of
+from bot.chat.context import SERVICES_KEY, ChatContext, services_of
 from bot.chat.errors import on_error
 from bot.chat.identify import build_identify_conversation
 from bot.chat.outbox import POLL_INTERVAL, notify_finished, process_outbox
 from bot.chat.processor import PerChatUpdateProcessor
-from bot.chat.request import TransportRequest
+from bot.chat.request import telegram_requests
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.i18n import N_, translator
+from bot.services.container import Services
 from bot.storage import Database, SqlitePersistence, StorageError
-from bot.transport import Http11Transport
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def build_application(
     services = Services(settings, database, gameball_transport=gameball_transport)
 
     if bot_request is None:
-        bot_request, updates_request = _bot_api_requests()
+        bot_request, updates_request = telegram_requests()
     bot = CheckoutBot(
         token or settings.token,
         base_url=settings.telegram_base_url,
@@ -123,26 +122,6 @@ def open_database(settings: Settings) -> Database:
     except (OSError, sqlite3.Error, StorageError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"DATA_DIR: cannot use {settings.data_dir} ({reason})") from None
-
-
-def _bot_api_requests() -> tuple[BaseRequest, BaseRequest]:
-    """How Bot API calls travel: for sending (PTB's 256 connections) and long polling (one).
-
-    Our lean transport (see ``bot.transport`` and ``bot.chat.request``): sending a card was an
-    eighth of the bot's CPU in a rush, most of it in httpx's stock client and connection layers.
-    With a proxy in the environment, PTB's own ``HTTPXRequest``, which honours it.
-    """
-    if _proxy_in_environment():
-        return HTTPXRequest(connection_pool_size=256), HTTPXRequest(connection_pool_size=1)
-    return (
-        TransportRequest(Http11Transport(max_connections=256)),
-        TransportRequest(Http11Transport(max_connections=1)),
-    )
-
-
-def _proxy_in_environment() -> bool:
-    """An ``HTTPS_PROXY``-style variable is set: PTB's stock transport honours it, ours does not."""
-    return any(scheme in getproxies() for scheme in ("https", "http", "all"))
 
 
 def _rate_limiter() -> AIORateLimiter:

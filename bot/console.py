@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
-from telegram.request import RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.app import BotApplication, build_application, started
-from bot.chat.request import InProcessRequest
 from bot.config import Settings
 from bot.i18n import Translator, normalise_language, translator
 
@@ -66,8 +65,11 @@ class Terminal:
         self.out.flush()
 
 
-class ConsoleRequest(InProcessRequest):
-    """A Bot API that lives in the terminal: it prints what the bot sends."""
+class ConsoleRequest(BaseRequest):
+    """A Bot API that lives in the terminal: it prints what the bot sends.
+
+    Nothing to open, close or time out: the answers are made in this process.
+    """
 
     def __init__(self, terminal: Terminal, t: Translator) -> None:
         self.terminal = terminal
@@ -75,6 +77,16 @@ class ConsoleRequest(InProcessRequest):
         self.messages: dict[int, dict[str, Any]] = {}
         self.choices: list[tuple[dict[str, Any], str]] = []
         self._ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> None:
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
 
     async def do_request(
         self,

@@ -11,8 +11,9 @@ import time
 
 from telegram.error import TelegramError
 
-from bot.chat.context import ChatContext, Services, language_of_user
+from bot.chat.context import ChatContext, language_of_user
 from bot.i18n import translator
+from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 

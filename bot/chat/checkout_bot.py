@@ -10,6 +10,8 @@ through the same ``_post`` every PTB method uses (a protected method, meant for 
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
@@ -17,6 +19,18 @@ from telegram.ext import ExtBot
 
 class CheckoutBot(ExtBot[int]):
     """``ExtBot`` (its rate limiter takes a retry count) with :meth:`send_html`; see the module."""
+
+    async def initialize(self) -> None:
+        """PTB's, except that a failed start (e.g. a rejected token) closes what it opened.
+
+        PTB opens the request objects, then asks Telegram ``getMe``; when that fails the bot
+        counts as never initialised, so ``shutdown`` would leave their connection pools open.
+        """
+        try:
+            await super().initialize()
+        except BaseException:
+            await asyncio.gather(*(request.shutdown() for request in self._request))
+            raise
 
     async def send_html(
         self,

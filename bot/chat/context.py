@@ -1,96 +1,21 @@
-"""The services every handler needs, reachable from PTB's callback context.
+"""PTB's callback context with typed access to the services and the user's language.
 
-``Services`` is created by ``build_application`` and stored in ``bot_data`` (which is not
-persisted). The Gameball client is opened in ``post_init`` and closed in ``post_shutdown``, so a
-handler that runs before start-up finished gets a clear error instead of a half-built client.
+:class:`~bot.services.container.Services` is created by ``build_application`` and stored in
+``bot_data`` (which is not persisted).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.chat.checkout_bot import CheckoutBot
-from bot.config import CustomerIdScheme, Settings
-from bot.domain.identify import IdRules
-from bot.gameball.client import GameballClient
 from bot.i18n import Translator, normalise_language, translator
-from bot.masking import mask_digits_in
-from bot.services.customers import CustomerService
-from bot.services.gameball import gameball_client
-from bot.storage import Database
+from bot.services.container import Services
 
 SERVICES_KEY = "services"
-
-
-@dataclass
-class Services:
-    """Long-lived collaborators of the handlers."""
-
-    settings: Settings
-    database: Database
-    gameball_transport: httpx.AsyncBaseTransport | None = None
-    last_credentials_alert: float | None = None
-    _client: GameballClient | None = field(default=None, repr=False)
-    _customers: CustomerService | None = field(default=None, repr=False)
-
-    @property
-    def rules(self) -> IdRules:
-        """How staff input becomes a customer ID."""
-        s = self.settings
-        return IdRules(s.customer_id_scheme.value, s.customer_id_template, s.default_region)
-
-    @property
-    def customers(self) -> CustomerService:
-        """The customer service; only available between ``open`` and ``close``."""
-        if self._customers is None:
-            raise RuntimeError("services are not open yet (post_init has not run)")
-        return self._customers
-
-    def record_audit(
-        self,
-        *,
-        actor_id: int,
-        actor_name: str | None,
-        action: str,
-        result: str,
-        customer_id: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """Write one audit entry, with this store's name and never a phone number in clear.
-
-        Under ``CUSTOMER_ID_SCHEME=mobile`` the customer ID is the phone number, so its digits
-        are masked here, for every writer of the log alike.
-        """
-        if customer_id and self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
-            customer_id = mask_digits_in(customer_id)
-        self.database.audit.record(
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            result=result,
-            customer_id=customer_id or None,
-            store=self.settings.store_name or None,
-            detail=detail,
-        )
-
-    async def open(self) -> None:
-        """Open the Gameball client (one keep-alive pool for the whole process)."""
-        if self._client is not None:
-            return
-        self._client = gameball_client(self.settings, self.gameball_transport)
-        self._customers = CustomerService(self._client, store_name=self.settings.store_name)
-
-    async def close(self) -> None:
-        """Close the Gameball client and the database."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = self._customers = None
-        self.database.close()
 
 
 class ChatContext(CallbackContext[CheckoutBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -25,6 +25,7 @@ _INPUT_REASONS = {
     contacts.EMAIL_INVALID: N_("That isn't a valid email address."),
     contacts.ID_TOO_LONG: N_("A customer ID has at most 100 characters."),
     contacts.ID_BAD_CHARACTERS: N_("A customer ID can't contain spaces or invisible characters."),
+    contacts.ID_ONLY_DOTS: N_("A customer ID can't be only dots."),
     contacts.NAME_TOO_LONG: N_("A name has at most 100 characters."),
 }
 

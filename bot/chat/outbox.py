@@ -20,11 +20,12 @@ from telegram.ext import Application, CallbackContext
 
 from bot.chat.audit import audit
 from bot.chat.cards import code, onboarding_confirmation
-from bot.chat.context import ChatContext, Services, services_of
+from bot.chat.context import ChatContext, services_of
 from bot.chat.replies import reply, send_new_customer_card
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
+from bot.services.container import Services
 from bot.storage import OutboxItem
 
 log = logging.getLogger(__name__)

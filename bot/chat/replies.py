@@ -7,10 +7,11 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
 from bot.chat.checkout_bot import CheckoutBot
-from bot.chat.context import ChatContext, Services
+from bot.chat.context import ChatContext
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError
 from bot.i18n import Translator
+from bot.services.container import Services
 from bot.services.customers import CustomerCard
 
 

@@ -25,6 +25,7 @@ MOBILE_NOT_MOBILE = "mobile_not_mobile"
 EMAIL_INVALID = "email_invalid"
 ID_TOO_LONG = "id_too_long"
 ID_BAD_CHARACTERS = "id_bad_characters"
+ID_ONLY_DOTS = "id_only_dots"
 TEMPLATE_INVALID = "template_invalid"
 NAME_TOO_LONG = "name_too_long"
 
@@ -243,7 +244,9 @@ def validate_customer_id(text: str) -> str:
     """The trimmed customer ID, if Gameball can store it and staff can see what it is.
 
     Invisible and whitespace characters are refused rather than removed: two IDs that look the
-    same on screen must not silently name different customers.
+    same on screen must not silently name different customers. An ID of dots only (``.``,
+    ``..``) is refused too: in a URL path it means "this folder" or "the parent folder", which
+    HTTP libraries and proxies resolve, so it could never reach Gameball as an ID.
     """
     customer_id = text.strip()
     if not customer_id:
@@ -252,6 +255,8 @@ def validate_customer_id(text: str) -> str:
         raise InvalidInput(ID_TOO_LONG)
     if any(_is_forbidden_in_id(character) for character in customer_id):
         raise InvalidInput(ID_BAD_CHARACTERS)
+    if not customer_id.strip("."):
+        raise InvalidInput(ID_ONLY_DOTS)
     return customer_id
 
 

@@ -1,7 +1,7 @@
 """Identification rules that do not depend on Telegram or HTTP.
 
-Turning what staff typed into a customer ID (per ``CUSTOMER_ID_SCHEME``), and a new customer's
-details into Gameball's upsert request (PRODUCT §4 step 7).
+Turning what staff typed into a customer ID (per ``CUSTOMER_ID_SCHEME``), and what a new
+customer's details must hold (PRODUCT §4 steps 5-7).
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from bot.domain.contacts import (
     customer_id_from_mobile,
     looks_like_mobile,
     normalise_mobile,
-    split_name,
     validate_customer_id,
 )
-from bot.gameball.models import CustomerAttributes, UpsertCustomerRequest
 
 
 @dataclass(frozen=True)
@@ -68,24 +66,3 @@ class NewCustomer:
     def has_contact(self) -> bool:
         """PRODUCT §4: at least one contact field is required."""
         return bool(self.mobile or self.email)
-
-
-def build_upsert(customer: NewCustomer, *, language: str, store_name: str) -> UpsertCustomerRequest:
-    """The ``POST /customers`` body for a new customer signed up at the till."""
-    first, last = split_name(customer.name) if customer.name else (None, None)
-    attributes = CustomerAttributes(
-        display_name=customer.name,
-        first_name=first,
-        last_name=last,
-        email=customer.email,
-        mobile=customer.mobile,
-        preferred_language=language,
-        channel="pos",
-        custom={"store": store_name} if store_name else None,
-    )
-    return UpsertCustomerRequest(
-        customer_id=customer.customer_id,
-        mobile=customer.mobile,
-        email=customer.email,
-        customer_attributes=attributes,
-    )

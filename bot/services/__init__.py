@@ -1,1 +1,2 @@
-"""Services: orchestration of Gameball calls for the chat layer (no Telegram here)."""
+"""Services: which ones exist (``container``) and the Gameball calls behind the chat layer (no
+Telegram here)."""

@@ -13,10 +13,17 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.domain.identify import NewCustomer, build_upsert
+from bot.domain.contacts import split_name
+from bot.domain.identify import NewCustomer
 from bot.gameball.client import GameballClient
 from bot.gameball.errors import GameballError
-from bot.gameball.models import CustomerBalance, CustomerDetails, TierProgress
+from bot.gameball.models import (
+    CustomerAttributes,
+    CustomerBalance,
+    CustomerDetails,
+    TierProgress,
+    UpsertCustomerRequest,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,3 +88,24 @@ def _tier_or_none(tier: TierProgress | None) -> TierProgress | None:
     if tier is None or tier.current is None or not tier.current.name:
         return None
     return tier
+
+
+def build_upsert(customer: NewCustomer, *, language: str, store_name: str) -> UpsertCustomerRequest:
+    """The ``POST /customers`` body for a new customer signed up at the till."""
+    first, last = split_name(customer.name) if customer.name else (None, None)
+    attributes = CustomerAttributes(
+        display_name=customer.name,
+        first_name=first,
+        last_name=last,
+        email=customer.email,
+        mobile=customer.mobile,
+        preferred_language=language,
+        channel="pos",
+        custom={"store": store_name} if store_name else None,
+    )
+    return UpsertCustomerRequest(
+        customer_id=customer.customer_id,
+        mobile=customer.mobile,
+        email=customer.email,
+        customer_attributes=attributes,
+    )

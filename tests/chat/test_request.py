@@ -1,24 +1,26 @@
-"""Bot API calls handed straight to an httpx transport: what PTB sends, and what it gets back.
+"""Bot API calls through PTB's ``HTTPXRequest`` on the aiohttp client: what PTB sends and gets back.
 
-A real ``telegram.Bot`` makes the calls, so the tests see what the bot's handlers see: the
-message Telegram returned, or PTB's own ``TimedOut``/``NetworkError`` (which the error handler
-turns into a retry hint) — and never the token in an error.
+A real ``telegram.Bot`` makes the calls over ``httpx.MockTransport``, so the tests see what the
+bot's handlers see: the message Telegram returned, or PTB's own ``TimedOut``/``NetworkError``
+(which the error handler turns into a retry hint) — and never the token in an error. What the
+aiohttp connection layer does on real sockets is in ``tests/test_http_stack.py``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
+from httpx_aiohttp import HttpxAiohttpClient
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot.app import build_application
-from bot.chat.request import TransportRequest
+from bot.chat.checkout_bot import CheckoutBot
+from bot.chat.request import TelegramRequest
 from tests.chat.harness import make_settings
 
 TOKEN = "123456:SECRET-token-value"
@@ -37,11 +39,11 @@ def telegram(
             return httpx.Response(200, json={"ok": True, "result": ME})
         if on_send is not None:
             return on_send(request)
-        fields = json.loads(request.content)
+        fields = {name: values[-1] for name, values in parse_qs(request.content.decode()).items()}
         message = {
             "message_id": 7,
             "date": 0,
-            "chat": {"id": fields["chat_id"], "type": "private"},
+            "chat": {"id": int(fields["chat_id"]), "type": "private"},
             "text": fields["text"],
         }
         return httpx.Response(200, json={"ok": True, "result": message})
@@ -49,51 +51,23 @@ def telegram(
     return httpx.MockTransport(handle)
 
 
-async def test_a_message_is_sent_as_one_json_object_and_comes_back_as_a_message() -> None:
+async def test_a_message_is_sent_and_comes_back_as_a_message() -> None:
     sent: list[httpx.Request] = []
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r:1")]])
-    async with Bot(TOKEN, request=TransportRequest(telegram(sent))) as bot:
+    async with Bot(TOKEN, request=TelegramRequest(transport=telegram(sent))) as bot:
         message = await bot.send_message(
             42, "Card for <b>demo-1001</b>", parse_mode="HTML", reply_markup=markup
         )
 
     assert (message.chat_id, message.text) == (42, "Card for <b>demo-1001</b>")
     request = sent[-1]
-    assert request.method == "POST"
-    assert request.url.path == f"/bot{TOKEN}/sendMessage"
-    assert request.headers["content-type"] == "application/json"
-    assert json.loads(request.content) == {
-        "chat_id": 42,
-        "text": "Card for <b>demo-1001</b>",
-        "parse_mode": "HTML",
-        "reply_markup": {"inline_keyboard": [[{"text": "Refresh", "callback_data": "r:1"}]]},
-    }
+    assert (request.method, request.url.path) == ("POST", f"/bot{TOKEN}/sendMessage")
     assert request.headers["user-agent"].startswith("python-telegram-bot")
-
-
-async def test_a_call_with_a_file_is_sent_as_multipart_form_data() -> None:
-    sent: list[httpx.Request] = []
-    answered = {
-        "ok": True,
-        "result": {"message_id": 8, "date": 0, "chat": {"id": 42, "type": "private"}},
-    }
-    async with Bot(
-        TOKEN,
-        request=TransportRequest(telegram(sent, lambda _: httpx.Response(200, json=answered))),
-    ) as bot:
-        await bot.send_document(42, InputFile(b"id,points\n", filename="export.csv"), caption="x")
-
-    request = sent[-1]
-    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
-    body = request.read()
-    assert b'name="chat_id"\r\n\r\n42' in body
-    assert b'filename="export.csv"' in body
-    assert b"id,points" in body
 
 
 async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
     sent: list[httpx.Request] = []
-    async with Bot(TOKEN, request=TransportRequest(telegram(sent))) as bot:
+    async with Bot(TOKEN, request=TelegramRequest(transport=telegram(sent))) as bot:
         await bot.send_message(42, "default")
         await bot.send_message(42, "own", read_timeout=30, connect_timeout=None)
 
@@ -106,7 +80,7 @@ async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
     ("failure", "expected", "words"),
     [
         (httpx.ReadTimeout("timed out waiting for the answer"), TimedOut, "Timed out"),
-        (httpx.PoolTimeout("no connection became free"), TimedOut, "every connection"),
+        (httpx.PoolTimeout("no connection became free"), TimedOut, "Pool timeout"),
         (httpx.ConnectError("[Errno 111] Connection refused"), NetworkError, "refused"),
         (httpx.RemoteProtocolError("server disconnected"), NetworkError, "disconnected"),
     ],
@@ -117,7 +91,7 @@ async def test_transport_failures_become_ptb_errors_without_the_token(
     def fail(_: httpx.Request) -> httpx.Response:
         raise failure
 
-    async with Bot(TOKEN, request=TransportRequest(telegram([], fail))) as bot:
+    async with Bot(TOKEN, request=TelegramRequest(transport=telegram([], fail))) as bot:
         with pytest.raises(expected) as caught:
             await bot.send_message(42, "card")
 
@@ -125,41 +99,36 @@ async def test_transport_failures_become_ptb_errors_without_the_token(
     assert "SECRET" not in str(caught.value)
 
 
-async def test_a_timeout_that_is_not_a_number_is_refused() -> None:
-    request = TransportRequest(telegram([]))
-    with pytest.raises(TypeError, match="timeout"):
-        await request.do_request("http://127.0.0.1/bot/getMe", "POST", read_timeout="soon")
+async def test_a_request_object_works_again_after_a_shutdown() -> None:
+    """PTB shuts its request objects down and initialises them again (e.g. ``check``, tests)."""
+    sent: list[httpx.Request] = []
+    request = TelegramRequest(transport=telegram(sent))
+    for _ in range(2):
+        async with Bot(TOKEN, request=request) as bot:
+            await bot.send_message(42, "card")
+
+    assert [r.url.path.rsplit("/", 1)[-1] for r in sent] == ["getMe", "sendMessage"] * 2
 
 
-async def test_shutting_down_closes_the_transport() -> None:
-    closed: list[bool] = []
+async def test_a_start_refused_by_telegram_closes_the_connection_pools() -> None:
+    """A rejected token fails ``initialize``; the pools it opened must not be left open."""
+    refused = httpx.Response(401, json={"ok": False, "error_code": 401, "description": "no"})
+    sending, polling = (
+        TelegramRequest(transport=httpx.MockTransport(lambda _: refused)) for _ in range(2)
+    )
+    bot = CheckoutBot(TOKEN, request=sending, get_updates_request=polling)
 
-    class Closing(httpx.MockTransport):
-        async def aclose(self) -> None:
-            closed.append(True)
+    with pytest.raises(InvalidToken):
+        await bot.initialize()
 
-    request = TransportRequest(Closing(lambda _: httpx.Response(200, json={})))
-    await request.initialize()
-    await request.shutdown()
-
-    assert closed == [True]
+    assert sending._client.is_closed
+    assert polling._client.is_closed
 
 
-def test_production_talks_to_telegram_over_the_lean_transport(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for scheme in ("https", "http", "all"):
-        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
-        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
+def test_production_sends_through_the_aiohttp_client(tmp_path: Path) -> None:
     application = build_application(make_settings(tmp_path))
 
-    assert isinstance(application.bot.request, TransportRequest)
-
-
-def test_a_proxy_in_the_environment_keeps_ptbs_own_transport_which_honours_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
-    application = build_application(make_settings(tmp_path))
-
-    assert isinstance(application.bot.request, HTTPXRequest)
+    request = application.bot.request
+    assert isinstance(request, TelegramRequest)
+    assert isinstance(request._client, HttpxAiohttpClient)
+    assert isinstance(application.bot._request[0], TelegramRequest)  # long polling too

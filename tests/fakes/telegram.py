@@ -46,7 +46,6 @@ import tornado.escape
 import tornado.httputil
 from telegram.request import BaseRequest, RequestData
 
-from bot.chat.request import InProcessRequest
 from bot.sandbox.http1 import HttpRequest, HttpResponse, HttpServer
 from tests.contract import CONTRACTS_DIR
 
@@ -1271,7 +1270,7 @@ def _check_webhook_url(url: Any) -> None:
 _BOT_API_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/?]+)$")
 
 
-class OfflineBotRequest(InProcessRequest):
+class OfflineBotRequest(BaseRequest):
     """PTB request object routed straight to a FakeTelegram — no sockets; for fast conversation
     tests. Parameters travel as PTB would put them on the wire (strings and JSON strings), so the
     fake decodes them exactly as it decodes HTTP form fields.
@@ -1279,6 +1278,16 @@ class OfflineBotRequest(InProcessRequest):
 
     def __init__(self, fake: FakeTelegram) -> None:
         self._fake = fake
+
+    @property
+    def read_timeout(self) -> None:
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
 
     async def do_request(
         self,
