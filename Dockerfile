@@ -6,19 +6,17 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# --- builder: the bot and its dependencies in a virtualenv, translation catalogs compiled ---
+# --- builder: the bot and its dependencies in a virtualenv ---
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/venv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot/ bot/
-RUN /opt/venv/bin/pip install .
+# The build compiles the catalogs into the package (setup.py); the .po sources stay behind.
 COPY locales/ locales/
-# Only the compiled catalogs go into the image; the .po and .pot sources stay behind.
-RUN /opt/venv/bin/pybabel compile -d locales -D bot \
-    && find locales \( -name '*.po' -o -name '*.pot' \) -delete
+RUN /opt/venv/bin/pip install .
 
 # --- runtime: no compilers, no sources, no secrets ---
 FROM ${PYTHON_IMAGE}
@@ -27,7 +25,6 @@ LABEL org.opencontainers.image.title="Gameball Checkout Bot" \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    CHECKOUT_BOT_LOCALES=/app/locales \
     DATA_DIR=/data \
     PORT=8080
 RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home \
@@ -35,7 +32,6 @@ RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home \
     && mkdir /data \
     && chown checkout:checkout /data
 COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /src/locales /app/locales
 WORKDIR /app
 # Numeric, so orchestrators (Kubernetes runAsNonRoot) can verify the user is not root.
 USER 10001:10001

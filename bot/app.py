@@ -38,7 +38,7 @@ from bot.chat.outbox import POLL_INTERVAL, notify_finished, process_outbox
 from bot.chat.processor import PerChatUpdateProcessor
 from bot.chat.request import telegram_requests
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
-from bot.i18n import N_, translator
+from bot.i18n import N_, translator, warn_about_missing_catalogs
 from bot.services.container import Services
 from bot.storage import Database, SqlitePersistence, StorageError
 
@@ -83,6 +83,7 @@ def build_application(
     ``polling=False`` builds no updater: updates are put on ``update_queue`` by whoever receives
     them (the webhook listener, the console, the tests).
     """
+    warn_about_missing_catalogs()
     database = database or open_database(settings)
     database.staff.seed(settings.manager_ids, settings.staff_ids)
     services = Services(settings, database, gameball_transport=gameball_transport)

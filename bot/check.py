@@ -22,11 +22,10 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
-from bot import __version__
+from bot import __version__, i18n
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, CustomerIdScheme, Settings
 from bot.gameball.client import GameballClient
 from bot.gameball.errors import GameballError, NotFound, Unauthorized, Unavailable
-from bot.i18n import DOMAIN, LOCALES_DIR
 from bot.logs import RedactingFilter
 from bot.services.gameball import gameball_client, gameball_credentials
 from bot.webhook import webhook_endpoint
@@ -131,11 +130,7 @@ def check_configuration(settings: Settings, report: Report) -> None:
         report.ok(f"customer IDs: made from the mobile number as {settings.customer_id_template}")
     else:
         report.ok("customer IDs: typed by staff (the merchant's own IDs)")
-    languages = ", ".join(SUPPORTED_LANGUAGES)
-    report.ok(
-        f"region {settings.default_region}; languages {languages} "
-        f"(default {settings.default_language})"
-    )
+    report.ok(f"region {settings.default_region}; default language {settings.default_language}")
     _check_translations(report)
     _check_data_dir(settings.data_dir, settings.database_path, report)
     _check_roles(settings, report)
@@ -143,11 +138,12 @@ def check_configuration(settings: Settings, report: Report) -> None:
 
 
 def _check_translations(report: Report) -> None:
-    # English is the source language: its texts are the message ids themselves.
-    for language in SUPPORTED_LANGUAGES[1:]:
-        folder = LOCALES_DIR / language / "LC_MESSAGES"
-        if not any((folder / f"{DOMAIN}{suffix}").exists() for suffix in (".po", ".mo")):
-            report.warn(f"no '{language}' catalog in {LOCALES_DIR}: those users will see English")
+    """The languages staff will really be answered in, from the catalogs this copy found."""
+    missing = i18n.missing_catalogs()
+    spoken = ", ".join(language for language in SUPPORTED_LANGUAGES if language not in missing)
+    report.ok(f"speaks {spoken} (translations from {i18n.LOCALES_DIR})")
+    for language in missing:
+        report.warn(f"no '{language}' catalog in {i18n.LOCALES_DIR}: those users will see English")
 
 
 def _check_data_dir(data_dir: Path, database: Path, report: Report) -> None:

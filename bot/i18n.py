@@ -1,14 +1,17 @@
-"""Translations: gettext catalogs in ``locales/<lang>/LC_MESSAGES/bot.po``.
+"""Translations: gettext catalogs, edited in ``locales/<lang>/LC_MESSAGES/bot.po``.
 
-Catalogs are compiled in memory from the ``.po`` sources at first use (a few milliseconds), so a
-fresh checkout needs no build step; a compiled ``bot.mo`` next to the source is used when it is
-at least as new. Message ids are the English texts, with ``{named}`` placeholders filled by
+An installed copy carries them compiled in ``bot/locales/`` (``setup.py`` builds them into every
+wheel); a checkout or an editable install reads the top-level ``locales/``, compiling a ``.po``
+in memory at first use (a few milliseconds), so a fresh clone needs no build step; a compiled
+``bot.mo`` next to its source is used when it is at least as new. ``CHECKOUT_BOT_LOCALES``
+overrides both. Message ids are the English texts, with ``{named}`` placeholders filled by
 ``str.format`` after translation.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +25,26 @@ from babel.support import NullTranslations, Translations
 
 from bot.config import SUPPORTED_LANGUAGES
 
+log = logging.getLogger(__name__)
+
 DOMAIN = "bot"
-LOCALES_DIR = Path(
-    os.environ.get("CHECKOUT_BOT_LOCALES", Path(__file__).resolve().parents[1] / "locales")
-)
+
+
+def _locales_dir() -> Path:
+    """``CHECKOUT_BOT_LOCALES``, else the package's own catalogs, else the checkout's.
+
+    Only a built package has ``bot/locales/`` (compiled by ``setup.py``); a checkout or an
+    editable install has the sources in ``locales/`` beside ``bot/``.
+    """
+    override = os.environ.get("CHECKOUT_BOT_LOCALES")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parent
+    packaged = package / "locales"
+    return packaged if packaged.is_dir() else package.parent / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 
 #: Names shown in the language picker, each in its own language.
 LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "ar": "العربية"}
@@ -36,10 +55,15 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
 def _translations(language: str) -> NullTranslations:
-    """Load one language's catalog; English falls back to the message ids themselves."""
-    source = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """One language's catalog, cached per folder so a changed ``LOCALES_DIR`` is seen."""
+    return _catalog(LOCALES_DIR, language)
+
+
+@cache
+def _catalog(directory: Path, language: str) -> NullTranslations:
+    """Load a catalog once; without one, gettext shows the English message ids themselves."""
+    source = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     compiled = source.with_suffix(".mo")
     if compiled.exists() and (
         not source.exists() or compiled.stat().st_mtime >= source.stat().st_mtime
@@ -54,6 +78,29 @@ def _translations(language: str) -> NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+def missing_catalogs() -> list[str]:
+    """Supported languages whose users would get English because no catalog was found.
+
+    English is not among them: its texts are the message ids themselves.
+    """
+    return [
+        language
+        for language in SUPPORTED_LANGUAGES[1:]
+        if not isinstance(_translations(language), Translations)
+    ]
+
+
+def warn_about_missing_catalogs() -> None:
+    """One warning line at start-up: a package built without its catalogs is otherwise silent."""
+    missing = missing_catalogs()
+    if missing:
+        log.warning(
+            "no translation catalog for %s in %s: those users will see English",
+            ", ".join(missing),
+            LOCALES_DIR,
+        )
 
 
 def normalise_language(code: str | None) -> str | None:

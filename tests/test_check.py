@@ -176,6 +176,30 @@ def test_no_manager_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     assert "nobody can /invite staff" in report
 
 
+def test_reports_the_languages_the_bot_speaks(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+
+    code, report = report_of(settings_for(fake, tmp_path), fake)
+
+    assert code == 0
+    assert "speaks en, ar" in report
+    assert "warn" not in report
+
+
+def test_a_missing_catalog_is_a_warning_naming_the_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeTelegram()
+    nowhere = tmp_path / "no-locales"
+    monkeypatch.setattr("bot.i18n.LOCALES_DIR", nowhere)
+
+    code, report = report_of(settings_for(fake, tmp_path), fake)
+
+    assert code == 0
+    assert "speaks en (" in report
+    assert f"no 'ar' catalog in {nowhere}: those users will see English" in report
+
+
 @pytest.mark.parametrize(
     ("api_key", "kind"),
     [

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from functools import cache
@@ -217,3 +220,31 @@ def test_translator_fills_placeholders_after_translating() -> None:
 )
 def test_normalise_language(code: str | None, expected: str | None) -> None:
     assert normalise_language(code) == expected
+
+
+def test_start_up_warns_once_when_a_language_has_no_catalog(tmp_path: Path) -> None:
+    # CHECKOUT_BOT_LOCALES points at a folder without catalogs: Arabic staff will get English, and
+    # the operator must be told so at start-up rather than by a confused cashier.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "PYTHONIOENCODING": "utf-8",
+        "LANG": "ar_EG.UTF-8",
+        "CHECKOUT_BOT_LOCALES": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="demo-1001\n:quit\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Customer ID: demo-1001" in result.stdout  # English, as the warning says
+    warnings = [line for line in result.stderr.splitlines() if "translation catalog" in line]
+    assert len(warnings) == 1, result.stderr
+    assert f"WARNING bot.i18n: no translation catalog for ar in {tmp_path}" in warnings[0]

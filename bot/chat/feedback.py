@@ -37,7 +37,7 @@ def invalid_input_text(exc: InvalidInput, t: Translator, region: str) -> str:
     reason = t(_INPUT_REASONS.get(exc.reason, N_("That wasn't accepted.")))
     if exc.reason in _MOBILE_REASONS:
         example = html.escape(example_mobile(region))
-        reason += " " + t("Example: {example}", example=f"<code>{example}</code>")
+        reason += " " + t("Example: {example}.", example=f"<code>{example}</code>")
     return "⚠️ " + reason + " " + t("Please try again.")
 
 

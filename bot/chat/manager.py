@@ -8,9 +8,11 @@ it runs, including button presses on old lists.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton, get_datetime_format
+from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -58,9 +60,9 @@ def _staff_line(member: StaffMember, t: Translator) -> str:
     name = html.escape(member.name or (f"@{member.username}" if member.username else "—"))
     role = t("manager") if member.role == "manager" else t("staff")
     since = format_datetime(member.enrolled_at, format="d MMM y", locale=t.locale)
-    return f"• <b>{name}</b> ({role}), {code(str(member.user_id))}, " + t(
-        "since {date}", date=since
-    )
+    details = [f"<b>{name}</b> ({role})", code(str(member.user_id)), t("since {date}", date=since)]
+    # The "unit" style joins without an "and" before the last item; Arabic's uses "، و".
+    return "• " + format_list(details, style="unit", locale=t.locale)
 
 
 def _shown_name(member: StaffMember) -> str:
@@ -146,8 +148,19 @@ async def revoke_answer(update: Update, context: ChatContext) -> None:
     await query.edit_message_text(text)
 
 
+def _day_and_time(at: datetime, t: Translator) -> str:
+    """``Mar 3, 14:05`` / ``3 مارس، 14:05``: day and time joined as the reader's locale joins them.
+
+    CLDR has no day-and-time skeleton, so the two are formatted apart and combined with the
+    locale's date-time pattern, as Babel's ``format_datetime`` combines its named formats.
+    """
+    day = format_skeleton("MMMd", at, locale=t.locale)
+    time = format_skeleton("Hm", at, locale=t.locale)
+    return str(get_datetime_format("medium", locale=t.locale)).format(time, day)
+
+
 def _entry_line(entry: AuditEntry, t: Translator) -> str:
-    when = format_datetime(entry.at, format="d MMM, HH:mm", locale=t.locale)
+    when = _day_and_time(entry.at, t)
     who = html.escape(entry.actor_name or str(entry.actor_id))
     customer = f" {code(entry.customer_id)}" if entry.customer_id else ""
     store = f" · {html.escape(entry.store)}" if entry.store else ""

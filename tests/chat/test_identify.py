@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.contacts import example_mobile
 from bot.sandbox import Sandbox
 from tests.chat.harness import MANAGER, STAFF, BotStarter, ChatDriver, make_settings, running
 from tests.fakes.telegram import FakeTelegram
@@ -215,8 +216,8 @@ async def test_invalid_mobile_says_why_shows_an_example_and_asks_again(bot: Chat
     await start_new_customer(bot)
     await bot.text(STAFF, "Karim")
     sent = await bot.text(STAFF, "0100 12")
-    assert "too short" in sent[0]["text"]
-    assert "Example:" in sent[0]["text"]
+    example = example_mobile("EG")
+    assert sent[0]["text"] == f"⚠️ That number is too short. Example: {example}. Please try again."
     assert "mobile number" in sent[-1]["text"]
     sent = await bot.text(STAFF, "٠١٠٠١٢٣٤٥٦٧")
     assert "email" in sent[-1]["text"]

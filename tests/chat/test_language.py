@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.contacts import example_mobile
 from tests.chat.harness import MANAGER, STAFF, BotStarter, ChatDriver
 
 
@@ -12,6 +13,19 @@ async def test_an_arabic_telegram_user_gets_an_arabic_card(bot: ChatDriver) -> N
     assert "الرصيد المتاح" in card
     assert "ج.م." in card  # the currency as Arabic readers write it
     assert bot.labels(sent[-1]) == ["🔄 تحديث", "➡️ العميل التالي"]
+
+
+async def test_an_invalid_mobile_is_explained_in_arabic_sentences(bot: ChatDriver) -> None:
+    await bot.text(STAFF, "walk-in-9", language_code="ar")
+    await bot.press(STAFF, "إنشاء حساب", language_code="ar")
+    await bot.press(STAFF, "تخطي", language_code="ar")
+
+    sent = await bot.text(STAFF, "0100 12", language_code="ar")
+
+    example = example_mobile("EG")
+    assert sent[0]["text"] == (
+        f"⚠️ هذا الرقم أقصر من اللازم. مثال: {example}. يُرجى المحاولة مرة أخرى."
+    )
 
 
 async def test_language_command_switches_and_the_choice_sticks(bot: ChatDriver) -> None:

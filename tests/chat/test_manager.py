@@ -32,6 +32,8 @@ NAMES = {MANAGER: "Maya", CO_MANAGER: "Omar", STAFF: "Sara", NEWCOMER: "Mona", L
 INVITE_LINK = re.compile(r"https://t\.me/checkout_test_bot\?start=(?P<code>\S+)")
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+#: A user ID as a copyable value: direction-isolated so it reads the same inside Arabic text.
+ISOLATED_STAFF_ID = f"\u2068{STAFF}\u2069"
 
 
 @pytest.fixture
@@ -182,6 +184,31 @@ async def test_staff_lists_the_team_with_a_revoke_button_per_staff_member(
     assert "Mona (staff)" in lines[4]
     assert "since 5 Mar 2025" in lines[4]
     assert timed_bot.labels(team) == ["🚫 Revoke Sara", "🚫 Revoke Mona"]
+
+
+async def test_staff_details_are_listed_with_the_readers_commas(timed_bot: ChatDriver) -> None:
+    await _say(timed_bot, STAFF, "demo-1001")
+
+    english = (await _say(timed_bot, MANAGER, "/staff"))[0]["text"].splitlines()
+    arabic = (await timed_bot.text(MANAGER, "/staff", first_name="Maya", language_code="ar"))[0]
+
+    assert english[3] == f"• Sara (staff), {ISOLATED_STAFF_ID}, since 3 Mar 2025"
+    assert arabic["text"].splitlines()[3] == (
+        f"• Sara (موظف)، و{ISOLATED_STAFF_ID}، ومنذ 3 مارس 2025"
+    )
+
+
+async def test_activity_times_are_written_the_readers_way(
+    timed_bot: ChatDriver, clock: ManualClock
+) -> None:
+    clock.advance(hours=5, minutes=7)
+    await _say(timed_bot, STAFF, "demo-1001")
+
+    english = (await _say(timed_bot, MANAGER, "/activity"))[0]["text"]
+    arabic = (await timed_bot.text(MANAGER, "/activity", first_name="Maya", language_code="ar"))[0]
+
+    assert "Mar 3, 14:07 · Sara · lookup → found" in english
+    assert "3 مارس، 14:07 · Sara · lookup → found" in arabic["text"]
 
 
 async def test_revoke_asks_first_and_cuts_the_person_off_at_once(bot: ChatDriver) -> None:
