@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     gameball_base_url: str = "https://api.gameball.co"
     gameball_sandbox: bool = False
     gameball_deadline: float = Field(10.0, gt=0, le=120)
+    gameball_limits: str = "documented"
     customer_id_scheme: CustomerIdScheme = CustomerIdScheme.ID
     customer_id_template: str = "{e164}"
     default_region: str = "EG"
@@ -118,6 +119,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("gameball_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        text = value.strip().lower()
+        if text == "documented":
+            return text
+        try:
+            rate = float(text)
+        except ValueError:
+            rate = 0.0
+        if not 0 < rate <= 10_000:
+            raise ValueError(
+                "must be 'documented' or the customer reads per second your account allows, e.g. 50"
+            )
+        return text
+
     @field_validator("store_name")
     @classmethod
     def _store(cls, value: str) -> str:
@@ -138,6 +155,11 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
             raise ConfigError("TELEGRAM_BOT_TOKEN is required (get one from @BotFather)")
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def gameball_reads_per_second(self) -> float | None:
+        """``GAMEBALL_LIMITS`` as a number, or None for Gameball's documented limits."""
+        return None if self.gameball_limits == "documented" else float(self.gameball_limits)
 
     @property
     def database_path(self) -> Path:

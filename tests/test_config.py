@@ -32,6 +32,7 @@ def test_defaults_match_the_product_contract(monkeypatch: pytest.MonkeyPatch) ->
     assert settings.conversation_timeout == 600
     assert (settings.webhook_listen, settings.port) == ("0.0.0.0", 8080)
     assert (settings.log_level, settings.log_format) == ("INFO", "text")
+    assert settings.gameball_reads_per_second is None  # GAMEBALL_LIMITS=documented
 
 
 def test_values_are_read_from_the_environment_and_dotenv(
@@ -66,6 +67,8 @@ def test_values_are_read_from_the_environment_and_dotenv(
         ("LOG_FORMAT", "xml"),
         ("GAMEBALL_BASE_URL", "api.gameball.co"),
         ("CONVERSATION_TIMEOUT", "-5"),
+        ("GAMEBALL_LIMITS", "unlimited"),
+        ("GAMEBALL_LIMITS", "0"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(
@@ -78,6 +81,14 @@ def test_an_invalid_value_is_one_line_naming_the_variable(
     message = str(caught.value)
     assert message.startswith(f"{variable}:")
     assert "\n" not in message
+
+
+def test_an_account_with_other_limits_names_its_customer_reads_per_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("GAMEBALL_LIMITS", " 250 ")
+    assert load_settings().gameball_reads_per_second == 250.0
 
 
 def test_gameball_keys_are_required_unless_sandbox() -> None:

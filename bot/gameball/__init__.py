@@ -5,6 +5,7 @@ from bot.gameball.errors import (
     GameballError,
     NotFound,
     Rejected,
+    Skipped,
     Unauthorized,
     Unavailable,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "GameballError",
     "NotFound",
     "Rejected",
+    "Skipped",
     "TierProgress",
     "TierState",
     "Unauthorized",

@@ -8,6 +8,11 @@ the retry policy below decides). Transient faults (429, 5xx, timeouts, network e
 from a proxy) are retried with capped, jittered exponential backoff, but never past the
 caller's deadline: a cashier waiting at the till gets an answer or a clear failure within a
 bounded time. Everything else surfaces at once as a typed error from ``errors.py``.
+
+Every attempt first waits for its turn under Gameball's rate limits (``limits.py``), so the
+bot's own traffic never draws a 429. One that comes anyway (the shop's website shares the
+account) holds every caller of that resource back for the ``Retry-After`` Gameball sent, or a
+second, instead of retrying into it; a cashier waits for that only while the deadline allows.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -26,7 +32,8 @@ from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import BaseModel, ValidationError
 
 from bot import __version__
-from bot.gameball.errors import Unavailable, error_for_status
+from bot.gameball.errors import Skipped, Unavailable, error_for_status
+from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, Pacer, Pacers
 from bot.gameball.models import (
     CustomerBalance,
     CustomerDetails,
@@ -45,6 +52,11 @@ MAX_CONNECTIONS = 600
 #: connection costs a TLS handshake on top of the answer, so this is well above httpx's 5 s; it
 #: stays under the 60 s idle timeout common to load balancers.
 KEEPALIVE_EXPIRY = 55.0
+#: A 429 without ``Retry-After`` holds the resource back this long: its shorter window's length.
+RATE_LIMITED_PAUSE = 1.0
+#: An optional request goes out only if this share of every window would still be free, so the
+#: next cashiers' needed requests never wait for it.
+OPTIONAL_SPARE = 0.2
 
 ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
 
@@ -98,6 +110,7 @@ class GameballClient:
         backoff_cap: float = 3.0,
         attempt_timeout: float = 5.0,
         max_connections: int = MAX_CONNECTIONS,
+        pacers: Pacers | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
@@ -114,6 +127,7 @@ class GameballClient:
         self._attempt_timeout = attempt_timeout
         self._sleep = sleep
         self._rng = rng
+        self._pacers = pacers or Pacers(sleep=sleep)
         self.requests_sent = 0  # HTTP attempts handed to the transport, retries included
         self._host = httpx.URL(base_url).host
         self._http = HttpxAiohttpClient(
@@ -156,25 +170,46 @@ class GameballClient:
     ) -> CustomerBalance:
         """The customer's points; raises :class:`NotFound` when the customer does not exist."""
         request = self._request("GET", customer_path(customer_id, "/balance"))
-        return await self._call(request, "balance", customer_id, CustomerBalance, deadline)
+        return await self._call(
+            request, "balance", customer_id, CustomerBalance, deadline, resource=CUSTOMER_READS
+        )
 
     async def get_details(
         self, customer_id: str, *, deadline: float | None = None
     ) -> CustomerDetails:
         """The customer's profile (name, contacts) as Gameball holds it."""
         request = self._request("GET", customer_path(customer_id, "/details"))
-        return await self._call(request, "details", customer_id, CustomerDetails, deadline)
+        return await self._call(
+            request, "details", customer_id, CustomerDetails, deadline, resource=CUSTOMER_READS
+        )
 
     async def get_tier_progress(
-        self, customer_id: str, *, lang: str | None = None, deadline: float | None = None
+        self,
+        customer_id: str,
+        *,
+        lang: str | None = None,
+        deadline: float | None = None,
+        optional: bool = False,
     ) -> TierProgress:
-        """Current and next tier; ``lang`` asks Gameball for tier names in that language."""
+        """Current and next tier; ``lang`` asks Gameball for tier names in that language.
+
+        ``optional``: asked only if Gameball's budget has room to spare right now (else
+        :class:`Skipped`), and not retried: a card can do without it.
+        """
         request = self._request(
             "GET",
             customer_path(customer_id, "/tier-progress"),
             headers={"lang": lang} if lang else {},
         )
-        return await self._call(request, "tier-progress", customer_id, TierProgress, deadline)
+        return await self._call(
+            request,
+            "tier-progress",
+            customer_id,
+            TierProgress,
+            deadline,
+            resource=CUSTOMER_READS,
+            optional=optional,
+        )
 
     async def upsert_customer(
         self, request: UpsertCustomerRequest, *, deadline: float | None = None
@@ -193,6 +228,7 @@ class GameballClient:
             request.customer_id,
             UpsertCustomerResponse,
             deadline,
+            resource=CUSTOMER_WRITES,
             body_required=False,
         )
 
@@ -210,23 +246,52 @@ class GameballClient:
         model: type[ResponseModel],
         deadline: float | None,
         *,
+        resource: str,
+        optional: bool = False,
         body_required: bool = True,
     ) -> ResponseModel:
-        """Send ``request`` until it succeeds, fails for good, or the retry budget runs out."""
+        """Send ``request`` until it succeeds, fails for good, or the retry budget runs out.
+
+        Each attempt waits for its turn under ``resource``'s limits first; an ``optional``
+        request is sent once, and only when the budget has room to spare.
+        """
         give_up_at = time.monotonic() + (
             self._deadline if deadline is None else _checked_deadline(deadline)
         )
+        pacer = self._pacers[resource]
+        attempts = 1 if optional else self._max_attempts
         attempt = 1
         while True:
+            await self._take_turn(pacer, give_up_at, optional=optional)
             try:
                 response = await self._send_once(request, endpoint, customer_id, give_up_at)
                 return _parse(response, model, body_required=body_required)
-            except Unavailable:
-                delay = self._backoff_delay(attempt)
-                if attempt >= self._max_attempts or time.monotonic() + delay >= give_up_at:
+            except Unavailable as error:
+                delay = self._retry_delay(error, attempt)
+                rate_limited = error.status == 429
+                if rate_limited:
+                    logger.warning("Gameball answered 429: holding back for %.1f s", delay)
+                    pacer.hold_off(delay)  # waited out in the pacer, by every caller alike
+                if attempt >= attempts or time.monotonic() + delay >= give_up_at:
                     raise
-            await self._sleep(delay)
+            if not rate_limited:
+                await self._sleep(delay)
             attempt += 1
+
+    async def _take_turn(self, pacer: Pacer, give_up_at: float, *, optional: bool) -> None:
+        """Wait until the rate limits admit one more request, but never past ``give_up_at``."""
+        if optional:
+            if not pacer.try_acquire(spare=OPTIONAL_SPARE):
+                raise Skipped("left out: Gameball's request budget is needed elsewhere")
+            return
+        remaining = give_up_at - time.monotonic()
+        if pacer.seconds_until_free() >= remaining:
+            raise Unavailable("Gameball asked the bot to slow down", status=429)
+        try:
+            async with asyncio.timeout(remaining):
+                await pacer.acquire()
+        except TimeoutError:
+            raise Unavailable("Gameball's request budget is used up for now") from None
 
     async def _send_once(
         self, request: httpx.Request, endpoint: str, customer_id: str, give_up_at: float
@@ -259,8 +324,14 @@ class GameballClient:
                 (time.monotonic() - started) * 1000,
             )
 
-    def _backoff_delay(self, attempt: int) -> float:
-        """Full-jitter exponential backoff before attempt ``attempt + 1``."""
+    def _retry_delay(self, error: Unavailable, attempt: int) -> float:
+        """How long to wait before attempt ``attempt + 1``.
+
+        A 429 waits what Gameball asked for, or the length of its shorter window; anything else
+        gets full-jitter exponential backoff.
+        """
+        if error.status == 429:
+            return error.retry_after if error.retry_after is not None else RATE_LIMITED_PAUSE
         return self._rng() * min(self._backoff_cap, self._backoff_base * 2.0 ** (attempt - 1))
 
 
@@ -283,7 +354,7 @@ def _parse(
     """
     body = _json_or_none(response)
     if not response.is_success:
-        raise error_for_status(response.status_code, body)
+        raise error_for_status(response.status_code, body, retry_after=_retry_after(response))
     if isinstance(body, dict):
         try:
             return model.model_validate(body)
@@ -292,6 +363,22 @@ def _parse(
     if body_required:
         raise Unavailable("Gameball sent an unreadable answer", status=response.status_code)
     return model.model_validate({})
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (it may be a number or an HTTP date), when it is usable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -49,7 +49,16 @@ class Rejected(GameballError):
 
 
 class Unavailable(GameballError):
-    """429, 5xx, timeouts, connection errors: transient; retrying later may succeed."""
+    """429, 5xx, timeouts, connection errors: transient; retrying later may succeed.
+
+    ``retry_after`` is the wait Gameball asked for (a ``Retry-After`` header), when it did.
+    """
+
+    retry_after: float | None = None
+
+
+class Skipped(GameballError):
+    """An optional request was not sent: Gameball's request budget is needed for others."""
 
 
 def parse_envelope(body: Any) -> tuple[int | None, str | None, str]:
@@ -63,7 +72,7 @@ def parse_envelope(body: Any) -> tuple[int | None, str | None, str]:
     return code, error_type, message or ""
 
 
-def error_for_status(status: int, body: Any) -> GameballError:
+def error_for_status(status: int, body: Any, *, retry_after: float | None = None) -> GameballError:
     """Map an HTTP status and Gameball's error envelope to the typed error."""
     code, error_type, message = parse_envelope(body)
     kwargs: dict[str, Any] = {"status": status, "code": code, "error_type": error_type}
@@ -72,5 +81,7 @@ def error_for_status(status: int, body: Any) -> GameballError:
     if status in (401, 403):
         return Unauthorized(message, **kwargs)
     if status == 429 or status >= 500:
-        return Unavailable(message, **kwargs)
+        unavailable = Unavailable(message, **kwargs)
+        unavailable.retry_after = retry_after
+        return unavailable
     return Rejected(message, **kwargs)

@@ -13,6 +13,10 @@ GAMEBALL.md):
   absence rather than ``null``.
 * An unknown route is 404 with code 4004 (GENERAL_ERROR), never 7000, so tests can tell a path
   that escaped its segment from "customer not found".
+* Rate limits (PRODUCT §10), when switched on, are counted per resource as a sliding window of
+  arrival times, the strictest reading of Gameball's "N per second and M per 30 seconds";
+  beyond either, 429 (code 4290, made up: none is documented) without a ``Retry-After``
+  header, as Gameball documents none.
 """
 
 from __future__ import annotations
@@ -22,20 +26,27 @@ import hmac
 import itertools
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 import httpx
+from pyrate_limiter import InMemoryBucket, RateItem
 
+from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, Window, sliding_window_log
 from bot.sandbox.http1 import HttpRequest, HttpResponse
 
 API_PREFIX: Final = "/api/v4.0/integrations/customers"
 #: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
 ENDPOINTS: Final = ("balance", "details", "tier-progress", "upsert")
 _CUSTOMER_ENDPOINTS: Final = ("balance", "details", "tier-progress")
+#: Which of Gameball's rate-limited resources each endpoint draws on (GAMEBALL.md §5).
+RESOURCES: Final = {
+    **dict.fromkeys(_CUSTOMER_ENDPOINTS, CUSTOMER_READS),
+    "upsert": CUSTOMER_WRITES,
+}
 _PREFIX_BYTES: Final = API_PREFIX.encode()
 DOCUMENTATION_URL: Final = "https://docs.gameball.co/api-reference/overview/status-error-codes"
 CHANNELS: Final = frozenset({"mobile", "pos", "web", "callcenter"})
@@ -336,6 +347,7 @@ class Sandbox:
         point_value: float = 0.1,
         with_demo_customers: bool = True,
         with_tiers: bool = True,
+        rate_limits: Mapping[str, Sequence[Window]] | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if not api_key or not secret_key:
@@ -354,6 +366,10 @@ class Sandbox:
         self._down_status: int | None = None
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
+        self.rate_limited = 0  # requests answered 429 because a rate limit was exceeded
+        self._rate_logs: dict[str, InMemoryBucket] = {}
+        self._admitted: dict[str, list[float]] = {}
+        self.set_rate_limits(rate_limits)
         self.demo_customers: list[DemoCustomer] = []
         if with_demo_customers:
             self._add_demo_customers()
@@ -373,6 +389,26 @@ class Sandbox:
         if endpoint is not None and endpoint not in ENDPOINTS:
             raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
         self._pending_faults.extend([(status, endpoint)] * count)
+
+    def set_rate_limits(self, limits: Mapping[str, Sequence[Window]] | None) -> None:
+        """Enforce these limits per resource from now on (``None``: none, the default).
+
+        ``bot.gameball.limits.DOCUMENTED`` are Gameball's published ones.
+        """
+        self._rate_logs = {
+            resource: sliding_window_log(windows) for resource, windows in (limits or {}).items()
+        }
+        self._admitted = {resource: [] for resource in self._rate_logs}
+
+    def busiest(self, resource: str, seconds: float) -> int:
+        """The most requests to ``resource`` the sandbox admitted within any ``seconds``."""
+        arrivals = self._admitted.get(resource, [])
+        most, first = 0, 0
+        for last, arrived in enumerate(arrivals):
+            while arrivals[first] <= arrived - seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def set_down(self, status: int | None) -> None:
         """Fail every request with ``status`` (0 = drop the connection) until ``set_down(None)``."""
@@ -424,9 +460,12 @@ class Sandbox:
         route = _route(request.target)
         payload = _load_json(request.body) if route.endpoint == "upsert" else None
         self.requests.append(_record(request, route, payload))
+        over_limit = self._over_rate_limit(route)  # counted on arrival, answered after latency
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         try:
+            if over_limit:
+                raise _error_for_status(429)
             self._inject_fault(route)
             return _json_response(200, self._dispatch(request, route, payload))
         except _ApiError as error:
@@ -444,6 +483,20 @@ class Sandbox:
             raise
         headers = {"Content-Type": answer.content_type}
         return httpx.Response(answer.status, headers=headers, content=answer.body)
+
+    def _over_rate_limit(self, route: _Route) -> bool:
+        """Count the request against its resource's windows; True when one is already full."""
+        resource = RESOURCES.get(route.endpoint or "")
+        log = self._rate_logs.get(resource or "")
+        if resource is None or log is None:
+            return False
+        now = log.now()  # type: ignore[no-untyped-call]
+        log.leak(now)
+        if log.put(RateItem(resource, now)):
+            self._admitted[resource].append(now / 1000)
+            return False
+        self.rate_limited += 1
+        return True
 
     def _inject_fault(self, route: _Route) -> None:
         status = self._take_fault(route.endpoint)

@@ -1,17 +1,23 @@
 """Customer look-ups and sign-ups: the Gameball calls behind one balance card.
 
-An existing customer's card needs the balance, and the name and tier when Gameball has them.
-The three calls run concurrently over the client's keep-alive pool, so the cashier waits for one
-round trip. Only the balance is essential: a failed name or tier call leaves that line out.
+A card needs the balance and the name (the essentials), and shows the tier when it can. The
+calls run concurrently over the client's keep-alive pool, so the cashier waits for one round
+trip. Gameball's rate limits are shared by every cashier and the shop's website, so the budget
+goes to essentials first: the tier is asked for only when there is room to spare (a rush of
+cashiers gets cards without it rather than waiting a second for it), and what was learned about a
+customer minutes ago (name, tier; they rarely change) is reused, so a repeat look-up or a
+Refresh costs one request: a fresh balance. A failed name or tier call only leaves a line out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+
+from cachetools import TTLCache
 
 from bot.domain.contacts import split_name
 from bot.domain.identify import NewCustomer
@@ -20,13 +26,19 @@ from bot.gameball.errors import GameballError
 from bot.gameball.models import (
     CustomerAttributes,
     CustomerBalance,
-    CustomerDetails,
     TierProgress,
     UpsertCustomerRequest,
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+#: How long a customer's name and tier are reused.
+REMEMBER_SECONDS = 600.0
+#: How many customers are remembered at most (a busy event day, with room to spare).
+REMEMBERED_CUSTOMERS = 5_000
+#: How long a look-up lets the look-ups that arrived with it (one batch of Telegram updates reaches
+#: its handlers within a few milliseconds) ask for their essentials before it asks for a tier.
+SETTLE_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -42,19 +54,33 @@ class CustomerCard:
 class CustomerService:
     """Looks customers up and creates them; raises the client's typed errors."""
 
-    def __init__(self, client: GameballClient, *, store_name: str = "") -> None:
+    def __init__(
+        self,
+        client: GameballClient,
+        *,
+        store_name: str = "",
+        remember_seconds: float = REMEMBER_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._store_name = store_name
+        self._settle_seconds = settle_seconds
+        self._names: TTLCache[str, str | None] = TTLCache(
+            REMEMBERED_CUSTOMERS, remember_seconds, timer
+        )
+        self._tiers: TTLCache[tuple[str, str | None], TierProgress | None] = TTLCache(
+            REMEMBERED_CUSTOMERS, remember_seconds, timer
+        )
 
     async def lookup(self, customer_id: str, *, language: str | None = None) -> CustomerCard:
         """The card of an existing customer; raises ``NotFound`` when there is none."""
-        balance, details, tier = await asyncio.gather(
+        balance, name, tier = await asyncio.gather(
             self._client.get_balance(customer_id),
-            self._optional(self._client.get_details(customer_id)),
-            self._optional(self._client.get_tier_progress(customer_id, lang=language)),
+            self._name(customer_id),
+            self._tier(customer_id, language),
         )
-        name = details.name if isinstance(details, CustomerDetails) else None
-        return CustomerCard(customer_id, balance, name, _tier_or_none(tier))
+        return CustomerCard(customer_id, balance, name, tier)
 
     async def upsert(
         self, customer: NewCustomer, *, language: str, deadline: float | None = None
@@ -64,23 +90,41 @@ class CustomerService:
             build_upsert(customer, language=language, store_name=self._store_name),
             deadline=deadline,
         )
+        self._names[customer.customer_id] = customer.name
 
     async def card_after_create(self, customer: NewCustomer, *, language: str) -> CustomerCard:
         """The card of a just-created customer: the name is the one staff typed."""
         balance, tier = await asyncio.gather(
             self._client.get_balance(customer.customer_id),
-            self._optional(self._client.get_tier_progress(customer.customer_id, lang=language)),
+            self._tier(customer.customer_id, language),
         )
-        return CustomerCard(customer.customer_id, balance, customer.name, _tier_or_none(tier))
+        return CustomerCard(customer.customer_id, balance, customer.name, tier)
 
-    @staticmethod
-    async def _optional(call: Awaitable[T]) -> T | None:
-        """Await a non-essential call; its failure only drops a line from the card."""
+    async def _name(self, customer_id: str) -> str | None:
+        """The customer's name: remembered, or asked for (essential, so it waits its turn)."""
+        if customer_id in self._names:
+            return self._names[customer_id]
         try:
-            return await call
+            details = await self._client.get_details(customer_id)
         except GameballError as exc:
-            log.debug("optional Gameball call failed: %s", type(exc).__name__)
+            log.debug("no name for the card: %s", type(exc).__name__)
             return None
+        self._names[customer_id] = details.name
+        return details.name
+
+    async def _tier(self, customer_id: str, language: str | None) -> TierProgress | None:
+        """The tier line: remembered, or asked for only if Gameball's budget has room to spare."""
+        key = (customer_id, language)
+        if key in self._tiers:
+            return self._tiers[key]
+        await asyncio.sleep(self._settle_seconds)  # essentials first, this card's and others'
+        try:
+            tier = await self._client.get_tier_progress(customer_id, lang=language, optional=True)
+        except GameballError as exc:
+            log.debug("no tier for the card: %s", type(exc).__name__)
+            return None
+        self._tiers[key] = shown = _tier_or_none(tier)
+        return shown
 
 
 def _tier_or_none(tier: TierProgress | None) -> TierProgress | None:

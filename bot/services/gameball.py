@@ -6,6 +6,7 @@ import httpx
 
 from bot.config import Settings
 from bot.gameball.client import GameballClient
+from bot.gameball.limits import DOCUMENTED, Pacers, account_limits
 
 #: The key the embedded sandbox accepts (as API key and secret key alike).
 SANDBOX_KEY = "sandbox"
@@ -27,7 +28,9 @@ def gameball_client(
     if transport is None and settings.gameball_sandbox:
         from bot.sandbox import Sandbox
 
-        transport = Sandbox(api_key=SANDBOX_KEY, secret_key=SANDBOX_KEY).transport()
+        # Gameball's own limits, so a demo meets the 429s a real account would.
+        sandbox = Sandbox(api_key=SANDBOX_KEY, secret_key=SANDBOX_KEY, rate_limits=DOCUMENTED)
+        transport = sandbox.transport()
     api_key, secret = gameball_credentials(settings)
     return GameballClient(
         api_key,
@@ -35,4 +38,5 @@ def gameball_client(
         base_url=settings.gameball_base_url,
         transport=transport,
         deadline=settings.gameball_deadline,
+        pacers=Pacers(account_limits(settings.gameball_reads_per_second)),
     )

@@ -220,7 +220,7 @@ async def test_profile_created_but_balance_unavailable_still_confirms(bot: ChatD
 
 
 async def test_a_lookup_gameball_rejects_shows_the_reason_and_asks_again(bot: ChatDriver) -> None:
-    bot.sandbox.fail_next(3, 422)
+    bot.sandbox.fail_next(2, 422)  # the balance and the name: the card's essentials
     sent = await bot.text(STAFF, "demo-1001")
     assert "did not accept" in sent[-1]["text"]
     assert "Send the customer ID" in sent[-1]["text"]

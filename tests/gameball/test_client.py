@@ -25,11 +25,13 @@ from bot.gameball import (
     GameballClient,
     NotFound,
     Rejected,
+    Skipped,
     Unauthorized,
     Unavailable,
     UpsertCustomerRequest,
 )
-from bot.gameball.client import CUSTOMERS_PATH, customer_path
+from bot.gameball.client import CUSTOMERS_PATH, OPTIONAL_SPARE, customer_path
+from bot.gameball.limits import CUSTOMER_READS, Pacers, Window
 
 API_KEY = "gb_test_api_key_0123456789"
 SECRET_KEY = "gb_secret_key_abcdefghij"
@@ -643,3 +645,97 @@ def test_missing_keys_are_refused_without_echoing_the_other(api_key: str, secret
 
     assert API_KEY not in str(raised.value)
     assert SECRET_KEY not in str(raised.value)
+
+
+# --- Gameball's rate limits -------------------------------------------------------------
+
+
+def rate_limited(retry_after: str | None = None) -> httpx.Response:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return httpx.Response(429, json={"code": 4290, "message": "slow down"}, headers=headers)
+
+
+async def test_a_429_is_waited_out_as_long_as_gameball_asks_not_retried_at_once(
+    connect: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    gameball = FakeGameball(rate_limited("2"), httpx.Response(200, json=BALANCE))
+
+    await connect(gameball).get_balance("c1")
+
+    assert len(gameball.requests) == 2
+    assert sleeps.delays == [pytest.approx(2.0, abs=0.05)]
+
+
+async def test_a_429_without_retry_after_holds_back_for_the_shorter_window(
+    connect: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    gameball = FakeGameball(rate_limited(), httpx.Response(200, json=BALANCE))
+
+    await connect(gameball).get_balance("c1")
+
+    assert sleeps.delays == [pytest.approx(1.0, abs=0.05)]
+
+
+async def test_retry_after_may_be_an_http_date(
+    connect: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    in_three_seconds = time.time() + 3
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(in_three_seconds))
+    gameball = FakeGameball(rate_limited(date), httpx.Response(200, json=BALANCE))
+
+    await connect(gameball).get_balance("c1")
+
+    assert sleeps.delays == [pytest.approx(3.0, abs=1.05)]  # the date has whole seconds
+
+
+async def test_a_429_holds_back_every_caller_of_that_resource(
+    connect: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    gameball = FakeGameball(rate_limited("5"), httpx.Response(200, json=BALANCE))
+    client = connect(gameball)
+
+    await client.get_balance("c1")  # 429, then waits 5 s, then answered
+    await client.get_details("c2")  # another cashier, a moment later: the hold still stands
+
+    assert [round(delay) for delay in sleeps.delays] == [5, 5]
+    assert len(gameball.requests) == 3
+
+
+async def test_a_cashier_is_not_kept_waiting_past_the_deadline_by_a_429(
+    connect: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    gameball = FakeGameball(rate_limited("30"))
+    client = connect(gameball, deadline=10.0)
+
+    with pytest.raises(Unavailable) as raised:
+        await client.get_balance("c1")
+
+    assert raised.value.status == 429
+    assert len(gameball.requests) == 1
+    assert sleeps.delays == []
+
+
+async def test_an_optional_request_is_left_out_when_the_budget_is_short(
+    connect: ClientFactory,
+) -> None:
+    gameball = FakeGameball()
+    client = connect(gameball, pacers=Pacers({CUSTOMER_READS: [Window(10, 60)]}))
+    for _ in range(10 - int(10 * OPTIONAL_SPARE)):  # only the spare share is left
+        await client.get_balance("c1")
+
+    with pytest.raises(Skipped):
+        await client.get_tier_progress("c1", optional=True)
+
+    assert len(gameball.requests) == 8
+
+
+async def test_an_optional_request_goes_out_when_the_budget_has_room_and_is_not_retried(
+    connect: ClientFactory,
+) -> None:
+    gameball = FakeGameball(error(503, {"code": 5003}))
+    client = connect(gameball)
+
+    with pytest.raises(Unavailable):
+        await client.get_tier_progress("c1", optional=True)
+
+    assert len(gameball.requests) == 1
