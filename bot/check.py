@@ -26,6 +26,7 @@ from bot import __version__, i18n
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, CustomerIdScheme, Settings
 from bot.gameball.client import GameballClient
 from bot.gameball.errors import GameballError, NotFound, Unauthorized, Unavailable
+from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, account_limits
 from bot.logs import RedactingFilter
 from bot.services.gameball import gameball_client, gameball_credentials
 from bot.webhook import webhook_endpoint
@@ -126,6 +127,7 @@ def check_configuration(settings: Settings, report: Report) -> None:
         report.ok("Gameball: embedded sandbox (demo customers, nothing reaches Gameball)")
     else:
         report.ok(f"Gameball: real API at {settings.gameball_base_url}")
+    report.ok(_limits_line(settings))
     if settings.customer_id_scheme is CustomerIdScheme.MOBILE:
         report.ok(f"customer IDs: made from the mobile number as {settings.customer_id_template}")
     else:
@@ -135,6 +137,20 @@ def check_configuration(settings: Settings, report: Report) -> None:
     _check_data_dir(settings.data_dir, settings.database_path, report)
     _check_roles(settings, report)
     _check_webhook(settings, report)
+
+
+def _limits_line(settings: Settings) -> str:
+    """The request rates the bot keeps under, so an operator can compare them with the plan."""
+    reads, writes = (
+        account_limits(settings.gameball_reads_per_second)[resource]
+        for resource in (CUSTOMER_READS, CUSTOMER_WRITES)
+    )
+    source = "documented" if settings.gameball_reads_per_second is None else "GAMEBALL_LIMITS"
+    return (
+        f"paces Gameball requests ({source}): customer reads {reads[0].limit}/s and "
+        f"{reads[1].limit}/30 s, writes, orders and transactions {writes[0].limit}/s and "
+        f"{writes[1].limit}/30 s each"
+    )
 
 
 def _check_translations(report: Report) -> None:

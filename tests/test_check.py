@@ -226,3 +226,21 @@ def test_reports_the_webhook_telegram_delivers_to(tmp_path: Path) -> None:
     assert code == 0
     assert "webhook registered: https://bot.example.com/tg (0 pending)" in report
     assert "abc" not in report
+
+
+@pytest.mark.parametrize(
+    ("limits", "line"),
+    [
+        ("documented", "paces Gameball requests (documented): customer reads 100/s and 1200/30 s"),
+        ("50", "paces Gameball requests (GAMEBALL_LIMITS): customer reads 50/s and 600/30 s"),
+    ],
+)
+def test_reports_the_request_rates_the_bot_keeps_under(
+    tmp_path: Path, limits: str, line: str
+) -> None:
+    fake = FakeTelegram()
+
+    code, report = report_of(settings_for(fake, tmp_path, gameball_limits=limits), fake)
+
+    assert code == 0
+    assert line in report
