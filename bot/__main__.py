@@ -69,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_check(settings)
         if command == "webhook":
-            from bot.runner import run_webhook
+            from bot.webhook import serve_webhook
 
-            return run_webhook(settings)
+            return serve_webhook(settings)
         from bot.runner import run_polling
 
         return run_polling(settings)

@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes
 
 import httpx
 
-from bot.sandbox.http1 import HttpRequest, HttpResponse
+from bot.sandbox.wire import HttpRequest, HttpResponse, from_httpx, to_httpx
 
 API_PREFIX: Final = "/api/v4.0/integrations/customers"
 #: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
@@ -434,16 +434,11 @@ class Sandbox:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         """:meth:`respond` for httpx (the in-process transport, tests): the same API, no socket."""
-        body = await request.aread()
         try:
-            answer = await self.respond(
-                HttpRequest(request.method, request.url.raw_path, request.headers, body)
-            )
+            return to_httpx(await self.respond(await from_httpx(request)))
         except ConnectionDropped as dropped:
             dropped.request = request  # httpx's errors name the request they ended
             raise
-        headers = {"Content-Type": answer.content_type}
-        return httpx.Response(answer.status, headers=headers, content=answer.body)
 
     def _inject_fault(self, route: _Route) -> None:
         status = self._take_fault(route.endpoint)
