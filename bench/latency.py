@@ -38,7 +38,7 @@ from telegram.constants import FloodLimit  # noqa: E402
 
 from bot import eventloop  # noqa: E402
 from bot.sandbox import Sandbox, serve  # noqa: E402
-from bot.sandbox.http1 import HttpRequest, HttpResponse  # noqa: E402
+from bot.sandbox.wire import HttpRequest, HttpResponse  # noqa: E402
 from tests.fakes.telegram import FakeTelegram, FakeTelegramServer  # noqa: E402
 
 BOT_RUNNER = Path(__file__).resolve().with_name("bot_under_test.py")

@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8090)
     sandbox.add_argument("--welcome-bonus", type=int, default=100)
+    sandbox.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="never answer 429 (by default Gameball's documented limits are enforced)",
+    )
     return parser
 
 
@@ -57,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "sandbox":
             from bot.sandbox.server import run_forever
 
-            run_forever(args.host, args.port, welcome_bonus=args.welcome_bonus)
+            run_forever(
+                args.host,
+                args.port,
+                welcome_bonus=args.welcome_bonus,
+                rate_limits=not args.no_rate_limits,
+            )
             return 0
         if command == "console":
             from bot.console import run_console
@@ -69,9 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_check(settings)
         if command == "webhook":
-            from bot.runner import run_webhook
+            from bot.webhook import serve_webhook
 
-            return run_webhook(settings)
+            return serve_webhook(settings)
         from bot.runner import run_polling
 
         return run_polling(settings)

@@ -1,9 +1,12 @@
 """Webhook mode (PRODUCT §6): Telegram posts updates to us instead of being polled.
 
-Why our own small server rather than PTB's ``run_webhook``: the same listener must also answer
-``GET /healthz`` for Docker and load balancers, and refuse everything else with 404. The
-application's lifecycle is run in the same order PTB's ``run_webhook`` uses, so handlers, jobs,
-persistence and the ``post_*`` hooks behave exactly as in polling mode.
+Built the way python-telegram-bot's custom-webhook example is: the application has no updater
+(``build_application(settings, polling=False)``) and a web framework, aiohttp.web, receives the
+deliveries and puts each update on ``application.update_queue``. Why not PTB's ``run_webhook``:
+the same listener must also answer ``GET /healthz`` for Docker and load balancers and refuse
+everything else with 404, and it would bring tornado, a second server library. The application's
+lifecycle runs in the order PTB's runners use, so handlers, jobs, persistence and the ``post_*``
+hooks behave exactly as in polling mode.
 """
 
 from __future__ import annotations
@@ -16,20 +19,21 @@ import re
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Final
+from urllib.parse import SplitResult, urlsplit
 
-import tornado.httpserver
-import tornado.netutil
-import tornado.web
+from aiohttp import web
+from aiohttp.typedefs import Handler
 from telegram import Bot, Update
 from telegram.error import TelegramError
-from telegram.ext import Application
+from yarl import URL
 
 from bot import __version__, eventloop
-from bot.app import build_application, shut_down, start_up
+from bot.app import BotApplication, build_application, shut_down, start_up
 from bot.chat.context import services_of
 from bot.config import ConfigError, Settings
+from bot.serving import listen
+from bot.startup import freeze_start_up_objects, verify_token
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +42,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: Telegram's own rule for ``secret_token`` in setWebhook.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: Updates are a few kilobytes; anything near this size is not from Telegram.
-_MAX_BODY_BYTES = 1024 * 1024
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+_MAX_BODY_BYTES: Final = 1024 * 1024
+#: The Bot API host of Telegram's own servers (``TELEGRAM_BASE_URL``'s default).
+TELEGRAM_API_HOST: Final = "api.telegram.org"
+#: The only ports Telegram's servers deliver webhooks to (setWebhook's documentation).
+TELEGRAM_WEBHOOK_PORTS: Final = (443, 80, 88, 8443)
+#: How long ``stop()`` lets deliveries in progress finish (each only queues its update).
+_STOP_GRACE_SECONDS: Final = 5.0
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,10 @@ def webhook_endpoint(settings: Settings) -> WebhookEndpoint:
     url = (settings.webhook_url or "").strip()
     if not url:
         raise ConfigError(
-            "WEBHOOK_URL is required for webhook mode (the public https:// URL Telegram posts to)"
+            "WEBHOOK_URL is required for webhook mode (the public URL Telegram posts to)"
         )
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ConfigError("WEBHOOK_URL must be an https:// URL, e.g. https://bot.example.com/tg")
+    _check_deliverable(parts, by_telegrams_servers=_is_telegrams_own(settings.telegram_base_url))
     path = parts.path or "/"
     if path == HEALTH_PATH:
         raise ConfigError(f"WEBHOOK_URL: the path {HEALTH_PATH} is taken by the health check")
@@ -73,6 +80,37 @@ def webhook_endpoint(settings: Settings) -> WebhookEndpoint:
     return WebhookEndpoint(url, path, secret)
 
 
+def _is_telegrams_own(base_url: str) -> bool:
+    """``TELEGRAM_BASE_URL`` reaches Telegram's servers rather than a self-hosted Bot API server."""
+    return urlsplit(base_url).hostname == TELEGRAM_API_HOST
+
+
+def _check_deliverable(parts: SplitResult, *, by_telegrams_servers: bool) -> None:
+    """Refuse a ``WEBHOOK_URL`` the Bot API server would never deliver to.
+
+    Telegram's own servers deliver over HTTPS to four ports only; a self-hosted Bot API server
+    (often on the same host or network as the bot) delivers over plain HTTP and to any port.
+    """
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("WEBHOOK_URL: the port must be a number from 1 to 65535") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError("WEBHOOK_URL must be a URL like https://bot.example.com/tg")
+    if not by_telegrams_servers:
+        return
+    if parts.scheme != "https":
+        raise ConfigError(
+            "WEBHOOK_URL must be an https:// URL: Telegram's servers deliver webhooks over HTTPS "
+            "only (http:// works with a self-hosted Bot API server in TELEGRAM_BASE_URL)"
+        )
+    if port is not None and port not in TELEGRAM_WEBHOOK_PORTS:
+        ports = ", ".join(map(str, TELEGRAM_WEBHOOK_PORTS))
+        raise ConfigError(
+            f"WEBHOOK_URL: Telegram's servers deliver webhooks to ports {ports} only, not {port}"
+        )
+
+
 class WebhookServer:
     """The application plus its HTTP listener, started and stopped together.
 
@@ -82,13 +120,13 @@ class WebhookServer:
     """
 
     def __init__(
-        self, application: AnyApplication, settings: Settings, *, port: int | None = None
+        self, application: BotApplication, settings: Settings, *, port: int | None = None
     ) -> None:
         self.endpoint = webhook_endpoint(settings)
         self.application = application
         self.port = settings.port if port is None else port
         self._listen = settings.webhook_listen
-        self._http: tornado.httpserver.HTTPServer | None = None
+        self._runner: web.AppRunner | None = None
         self._started_at = time.monotonic()
         self._lifecycle_begun = False
 
@@ -98,7 +136,7 @@ class WebhookServer:
         self._lifecycle_begun = True
         try:
             await start_up(application)
-            self._start_listening()
+            await self._start_listening()
             await application.bot.set_webhook(
                 url=self.endpoint.url,
                 secret_token=self.endpoint.secret,
@@ -120,10 +158,9 @@ class WebhookServer:
 
         The webhook stays registered: Telegram keeps new updates until the bot is back.
         """
-        if self._http is not None:
-            self._http.stop()
-            await self._http.close_all_connections()
-            self._http = None
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
         if not self._lifecycle_begun:
             return
         self._lifecycle_begun = False
@@ -136,28 +173,40 @@ class WebhookServer:
     async def __aexit__(self, *_: object) -> None:
         await self.stop()
 
-    def _start_listening(self) -> None:
-        routes = tornado.web.Application(
-            [(r".*", _RequestHandler, {"server": self})],
-            # Tornado's access log would record every request; rejections are logged below.
-            log_function=lambda _: None,
+    async def _start_listening(self) -> None:
+        # No access log: it would record every request; refusals are logged below.
+        runner = web.AppRunner(
+            self._routes(), access_log=None, shutdown_timeout=_STOP_GRACE_SECONDS
         )
-        sockets = tornado.netutil.bind_sockets(self.port, self._listen)
-        self._http = tornado.httpserver.HTTPServer(routes, max_body_size=_MAX_BODY_BYTES)
-        self._http.add_sockets(sockets)
-        self.port = sockets[0].getsockname()[1]
+        self.port = await listen(runner, self._listen, self.port)
+        self._runner = runner
 
-    async def receive(self, secret: str | None, body: bytes, peer: str | None) -> int:
-        """One delivery from Telegram: the HTTP status to answer with."""
-        if not self._is_our_secret(secret):
+    def _routes(self) -> web.Application:
+        """The delivery path and the health check; anything else is a JSON 404."""
+        routes = web.Application(client_max_size=_MAX_BODY_BYTES, middlewares=[_json_refusals])
+        # A literal resource: braces in WEBHOOK_URL's path are not a route pattern. aiohttp
+        # matches it against the percent-decoded path (all but %2F and %25), hence path_safe.
+        delivery = web.PlainResource(URL.build(path=self.path, encoded=True).path_safe)
+        delivery.add_route("POST", self._on_delivery)
+        routes.router.register_resource(delivery)
+        routes.router.add_get(HEALTH_PATH, self._on_health, allow_head=False)
+        return routes
+
+    async def _on_delivery(self, request: web.Request) -> web.Response:
+        """One delivery from Telegram: queued for the application, answered at once."""
+        if not self._is_our_secret(request.headers.get(SECRET_HEADER)):
+            peer = request.remote
             log.warning("refused a webhook request without the right secret token from %s", peer)
-            return 403
-        update = _parse_update(body, self.application.bot)
+            return _answer(403, {"error": "forbidden"})
+        update = _parse_update(await request.read(), self.application.bot)
         if update is None:
             log.warning("refused a webhook request whose body is not a Telegram update")
-            return 400
+            return _answer(400, {"error": "not a Telegram update"})
         await self.application.update_queue.put(update)
-        return 200
+        return _answer(200, {})
+
+    async def _on_health(self, _: web.Request) -> web.Response:
+        return _answer(200, self.health())
 
     def _is_our_secret(self, presented: str | None) -> bool:
         """Constant-time, so response timing does not leak how much of a guess was right."""
@@ -177,31 +226,19 @@ class WebhookServer:
         }
 
 
-class _RequestHandler(tornado.web.RequestHandler):
-    """Routes on exact method and path, so anything but the two routes is a plain 404."""
-
-    def initialize(self, server: WebhookServer) -> None:
-        self._server = server
-
-    async def prepare(self) -> None:
-        request = self.request
-        route = (request.method, request.path)
-        if route == ("POST", self._server.path):
-            secret = request.headers.get(SECRET_HEADER)
-            status = await self._server.receive(secret, request.body, request.remote_ip)
-            self._answer(status, {} if status == 200 else {"error": _REASONS[status]})
-        elif route == ("GET", HEALTH_PATH):
-            self._answer(200, self._server.health())
-        else:
-            self._answer(404, {"error": _REASONS[404]})
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+@web.middleware
+async def _json_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own refusals in the JSON every answer has; an unknown method is a plain 404."""
+    try:
+        return await handler(request)
+    except web.HTTPException as refusal:
+        if refusal.status == web.HTTPMethodNotAllowed.status_code:
+            refusal = web.HTTPNotFound()
+        return _answer(refusal.status, {"error": refusal.reason.lower()})
 
 
-_REASONS = {400: "not a Telegram update", 403: "forbidden", 404: "not found"}
+def _answer(status: int, body: dict[str, Any]) -> web.Response:
+    return web.json_response(body, status=status)
 
 
 def _parse_update(body: bytes, bot: Bot) -> Update | None:
@@ -217,10 +254,8 @@ def _parse_update(body: bytes, bot: Bot) -> Update | None:
 
 def serve_webhook(settings: Settings) -> int:
     """``checkout-bot webhook``: serve until SIGTERM/SIGINT, then shut down gracefully."""
-    from bot.runner import freeze_start_up_objects, verify_token
-
     webhook_endpoint(settings)  # refuse bad configuration before opening the database
-    server = WebhookServer(build_application(settings), settings)
+    server = WebhookServer(build_application(settings, polling=False), settings)
     verify_token(settings)
     log.info("serving webhooks on %s", eventloop.loop_kind())
     freeze_start_up_objects()

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from bot import __version__
-from bot.app import build_application
+from bot.app import BotApplication, build_application
 from bot.config import ConfigError, Settings
 from bot.sandbox import Sandbox
 from bot.storage import Database
@@ -20,6 +20,7 @@ from bot.webhook import SECRET_HEADER, WebhookServer, webhook_endpoint
 from tests.fakes.telegram import FakeTelegram, FakeTelegramServer
 
 PUBLIC_URL = "https://bot.example.com/telegram/hook"
+TELEGRAM_BOT_API = "https://api.telegram.org/bot"
 SECRET = "s3cret_webhook-token"
 MANAGER = 4242
 
@@ -47,8 +48,13 @@ def settings_for(telegram: FakeTelegramServer, data_dir: Path, **overrides: Any)
 @pytest.fixture
 async def webhook(telegram: FakeTelegramServer, tmp_path: Path) -> AsyncIterator[WebhookServer]:
     settings = settings_for(telegram, tmp_path)
-    async with WebhookServer(build_application(settings), settings, port=0) as server:
+    async with WebhookServer(webhook_application(settings), settings, port=0) as server:
         yield server
+
+
+def webhook_application(settings: Settings, **kwargs: Any) -> BotApplication:
+    """The application as ``checkout-bot webhook`` builds it: no updater."""
+    return build_application(settings, polling=False, **kwargs)
 
 
 @pytest.fixture
@@ -119,7 +125,7 @@ async def test_healthz_reports_status_version_and_queue_length(
     )
     gameball = Sandbox()
     gameball.set_down(503)  # the queued sign-up stays queued however fast the job runs
-    application = build_application(
+    application = webhook_application(
         settings, database=database, gameball_transport=gameball.transport()
     )
 
@@ -145,6 +151,7 @@ async def test_anything_else_is_not_found(
         method, local_url(webhook, path), headers={SECRET_HEADER: SECRET}, json={}
     )
     assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
 
 
 async def test_a_body_that_is_not_an_update_is_a_bad_request(
@@ -155,6 +162,32 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(
             local_url(webhook), content=body, headers={SECRET_HEADER: SECRET}
         )
         assert response.status_code == 400
+
+
+async def test_a_body_larger_than_any_update_is_refused(
+    webhook: WebhookServer, telegram: FakeTelegramServer, http: httpx.AsyncClient
+) -> None:
+    update = telegram.fake.user_text(MANAGER, "/start", queue=False)
+    update["message"]["text"] += " " * (1024 * 1024)
+
+    assert await deliver(http, webhook, update, **{SECRET_HEADER: SECRET}) == 413
+
+    assert telegram.fake.sent_messages(MANAGER) == []
+
+
+async def test_with_a_self_hosted_bot_api_server_an_http_url_on_any_port_gets_updates(
+    telegram: FakeTelegramServer, tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    url = "http://127.0.0.1:8081/tg/hook"  # the self-hosted server's view; we listen on port 0
+    settings = settings_for(telegram, tmp_path, webhook_url=url)
+
+    async with WebhookServer(webhook_application(settings), settings, port=0) as server:
+        update = telegram.fake.user_text(MANAGER, "/start", queue=False)
+        assert await deliver(http, server, update, **{SECRET_HEADER: SECRET}) == 200
+        answer = await telegram.fake.wait_for_message(MANAGER, "/invite")
+
+    assert telegram.fake.webhook_url == url
+    assert "Ready for checkout" in answer["text"]
 
 
 async def test_stop_finishes_received_updates_then_stops_listening(
@@ -174,7 +207,7 @@ async def test_a_telegram_refusal_at_start_leaves_nothing_running(
     telegram: FakeTelegramServer, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
     settings = settings_for(telegram, tmp_path, telegram_bot_token="999:not-the-token")
-    application = build_application(settings)
+    application = webhook_application(settings)
     server = WebhookServer(application, settings, port=0)
 
     with pytest.raises(InvalidToken):
@@ -184,28 +217,75 @@ async def test_a_telegram_refusal_at_start_leaves_nothing_running(
     assert telegram.fake.webhook_url == ""
 
 
+async def test_a_port_already_taken_fails_the_start_and_leaves_nothing_running(
+    webhook: WebhookServer, telegram: FakeTelegramServer, tmp_path: Path
+) -> None:
+    settings = settings_for(telegram, tmp_path / "second")
+    application = webhook_application(settings)
+    second = WebhookServer(application, settings, port=webhook.port)
+
+    with pytest.raises(OSError, match="address already in use"):
+        await second.start()
+
+    assert not application.running
+
+
+SELF_HOSTED = "http://127.0.0.1:8081/bot"
+
+
+def endpoint_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Webhook settings as an operator writes them; Telegram's own Bot API unless overridden."""
+    values: dict[str, Any] = {"gameball_sandbox": True, "data_dir": data_dir}
+    values |= {"webhook_url": PUBLIC_URL, "webhook_secret": SECRET}
+    return Settings(_env_file=None, **(values | overrides))
+
+
 @pytest.mark.parametrize(
-    ("overrides", "variable"),
+    ("url", "base_url"),
     [
-        ({"webhook_url": None}, "WEBHOOK_URL"),
-        ({"webhook_url": "http://bot.example.com/hook"}, "WEBHOOK_URL"),
-        ({"webhook_url": "https://bot.example.com/healthz"}, "WEBHOOK_URL"),
-        ({"webhook_secret": None}, "WEBHOOK_SECRET"),
-        ({"webhook_secret": "has spaces"}, "WEBHOOK_SECRET"),
-        ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET"),
+        ("https://bot.example.com/tg", TELEGRAM_BOT_API),
+        ("https://bot.example.com:8443/tg", TELEGRAM_BOT_API),
+        ("https://bot.example.com:88/tg", TELEGRAM_BOT_API),
+        ("http://bot.internal:8080/tg", SELF_HOSTED),
+        ("https://bot.internal:9443/tg", SELF_HOSTED),
     ],
 )
-def test_bad_webhook_configuration_is_one_line_naming_the_variable(
-    tmp_path: Path, overrides: dict[str, Any], variable: str
+def test_webhook_urls_the_bot_api_server_delivers_to_are_accepted(
+    tmp_path: Path, url: str, base_url: str
 ) -> None:
-    values: dict[str, Any] = {"gameball_sandbox": True, "data_dir": tmp_path}
-    values |= {"webhook_url": PUBLIC_URL, "webhook_secret": SECRET} | overrides
-    settings = Settings(_env_file=None, **values)
+    settings = endpoint_settings(tmp_path, webhook_url=url, telegram_base_url=base_url)
+
+    assert webhook_endpoint(settings).url == url
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable", "reason"),
+    [
+        ({"webhook_url": None}, "WEBHOOK_URL", "required"),
+        ({"webhook_url": "http://bot.example.com/hook"}, "WEBHOOK_URL", "HTTPS only"),
+        ({"webhook_url": "https://bot.example.com:8080/hook"}, "WEBHOOK_URL", "443, 80, 88, 8443"),
+        (
+            {"webhook_url": "ftp://bot.example.com/hook", "telegram_base_url": SELF_HOSTED},
+            "WEBHOOK_URL",
+            "https://",
+        ),
+        ({"webhook_url": "https://bot.example.com:port/hook"}, "WEBHOOK_URL", "port"),
+        ({"webhook_url": "https://bot.example.com/healthz"}, "WEBHOOK_URL", "health check"),
+        ({"webhook_secret": None}, "WEBHOOK_SECRET", "required"),
+        ({"webhook_secret": "has spaces"}, "WEBHOOK_SECRET", "A-Z a-z 0-9 _ -"),
+        ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET", "1-256 characters"),
+    ],
+)
+def test_bad_webhook_configuration_is_one_line_naming_the_variable_and_why(
+    tmp_path: Path, overrides: dict[str, Any], variable: str, reason: str
+) -> None:
+    settings = endpoint_settings(tmp_path, **overrides)
 
     with pytest.raises(ConfigError) as error:
         webhook_endpoint(settings)
 
     message = str(error.value)
     assert message.startswith(variable)
+    assert reason in message
     assert "\n" not in message
     assert SECRET not in message

@@ -36,7 +36,7 @@ import httpx
 from pyrate_limiter import InMemoryBucket, RateItem
 
 from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, Window, sliding_window_log
-from bot.sandbox.http1 import HttpRequest, HttpResponse
+from bot.sandbox.wire import HttpRequest, HttpResponse, from_httpx, to_httpx
 
 API_PREFIX: Final = "/api/v4.0/integrations/customers"
 #: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
@@ -400,6 +400,11 @@ class Sandbox:
         }
         self._admitted = {resource: [] for resource in self._rate_logs}
 
+    @property
+    def enforces_rate_limits(self) -> bool:
+        """Whether any rate limit is being enforced."""
+        return bool(self._rate_logs)
+
     def busiest(self, resource: str, seconds: float) -> int:
         """The most requests to ``resource`` the sandbox admitted within any ``seconds``."""
         arrivals = self._admitted.get(resource, [])
@@ -473,16 +478,11 @@ class Sandbox:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         """:meth:`respond` for httpx (the in-process transport, tests): the same API, no socket."""
-        body = await request.aread()
         try:
-            answer = await self.respond(
-                HttpRequest(request.method, request.url.raw_path, request.headers, body)
-            )
+            return to_httpx(await self.respond(await from_httpx(request)))
         except ConnectionDropped as dropped:
             dropped.request = request  # httpx's errors name the request they ended
             raise
-        headers = {"Content-Type": answer.content_type}
-        return httpx.Response(answer.status, headers=headers, content=answer.body)
 
     def _over_rate_limit(self, route: _Route) -> bool:
         """Count the request against its resource's windows; True when one is already full."""

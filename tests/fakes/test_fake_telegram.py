@@ -1,13 +1,15 @@
 """The fake Telegram must refuse what Telegram refuses, or the bot's tests prove nothing.
 
-Most tests drive a real python-telegram-bot ``Bot`` through :class:`OfflineBotRequest`; the
-``over_http`` tests use PTB's real ``HTTPXRequest`` against :class:`FakeTelegramServer`.
+Most tests drive a real python-telegram-bot ``Bot`` through :class:`OfflineBotRequest` (PTB's
+``HTTPXRequest`` on an ``httpx.MockTransport``); the ``over_http`` tests use PTB's
+``HTTPXRequest`` over sockets against :class:`FakeTelegramServer`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,9 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-import tornado.httpserver
-import tornado.netutil
-import tornado.web
+from aiohttp import web
 from telegram import (
     Bot,
     BotCommandScopeChat,
@@ -634,6 +634,17 @@ async def test_over_http_an_unreadable_body_or_method_gets_a_json_refusal(
     assert fake.calls == []
 
 
+async def test_over_http_the_server_logs_no_request_and_so_no_token(
+    server: FakeTelegramServer, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
+        async with httpx.AsyncClient(trust_env=False) as client:
+            await client.post(f"{server.base_url}{fake.token}/getMe")
+            await client.post(f"{server.base_url}{fake.token}/sendTelepathy")
+
+    assert fake.token not in "".join(r.getMessage() for r in caplog.records if r.name != "httpx")
+
+
 async def test_over_http_a_client_that_hangs_up_ends_its_long_poll(
     server: FakeTelegramServer, fake: FakeTelegram
 ) -> None:
@@ -663,23 +674,24 @@ async def test_post_update_delivers_to_a_loopback_webhook_with_its_secret(
 ) -> None:
     received: list[tuple[Any, str | None]] = []
 
-    class Webhook(tornado.web.RequestHandler):
-        def post(self) -> None:
-            secret = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token")
-            received.append((json.loads(self.request.body), secret))
+    async def webhook(request: web.Request) -> web.Response:
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+        received.append((await request.json(), secret))
+        return web.Response()
 
-    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-    webhook_server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/hook", Webhook)]))
-    webhook_server.add_sockets(sockets)
+    routes = web.Application()
+    routes.router.add_post("/hook", webhook)
+    runner = web.AppRunner(routes)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
-        url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/hook"
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
         fake.handle("setWebhook", {"url": url, "secret_token": "s3cret"})
         update = fake.user_text(STAFF, "C-1001", queue=False)
 
         status = await server.post_update(fake.webhook_url, update, fake.webhook_secret_token)
     finally:
-        webhook_server.stop()
-        await webhook_server.close_all_connections()
+        await runner.cleanup()
 
     assert status == 200
     assert received == [(update, "s3cret")]

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import h11
 import httpx
 import pytest
 
+from bot.gameball.limits import CUSTOMER_READS, Window
 from bot.sandbox import Sandbox, SandboxServer, serve
 from tests.contract import response_schema
 from tests.sandbox import AUTH, UPSERT_PATH, customer_path
@@ -48,34 +48,23 @@ async def raw_exchange(port: int, targets: list[bytes]) -> list[tuple[int, Any]]
     Bypasses httpx, which would normalise the path before it reaches the server.
     """
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    connection = h11.Connection(h11.CLIENT)
+    auth = b"".join(b"%s: %s\r\n" % (name.encode(), value.encode()) for name, value in AUTH.items())
     answers = []
     try:
         for target in targets:
-            headers = [("Host", "sandbox"), *AUTH.items()]
-            writer.write(connection.send(h11.Request(method="GET", target=target, headers=headers)))
-            writer.write(connection.send(h11.EndOfMessage()))
-            answers.append(await read_response(connection, reader))
-            connection.start_next_cycle()
+            writer.write(b"GET %s HTTP/1.1\r\nHost: sandbox\r\n%s\r\n" % (target, auth))
+            answers.append(await read_response(reader))
     finally:
         writer.close()
     return answers
 
 
-async def read_response(
-    connection: h11.Connection, reader: asyncio.StreamReader
-) -> tuple[int, Any]:
-    status, body = 0, b""
-    while True:
-        event = connection.next_event()
-        if event is h11.NEED_DATA:
-            connection.receive_data(await reader.read(65_536))
-        elif isinstance(event, h11.Response):
-            status = event.status_code
-        elif isinstance(event, h11.Data):
-            body += event.data
-        elif isinstance(event, h11.EndOfMessage):
-            return status, json.loads(body)
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, Any]:
+    """Status and JSON body of one answer framed by Content-Length (all the sandbox sends)."""
+    status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode().splitlines()
+    headers = dict(line.lower().split(": ", 1) for line in header_lines if line)
+    body = await reader.readexactly(int(headers["content-length"]))
+    return int(status_line.split()[1]), json.loads(body)
 
 
 async def test_unknown_customer_is_404_7000(client: httpx.AsyncClient) -> None:
@@ -158,7 +147,8 @@ async def test_malformed_request_only_closes_its_own_connection(
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     writer.write(b"NOT HTTP AT ALL\r\n\r\n")
-    assert await reader.read() == b""
+    answer = await reader.read()  # read to the end: the server closes this connection
+    assert answer.split(b"\r\n")[0].endswith(b" 400 Bad Request")
     writer.close()
     assert (await client.get(customer_path("demo-1001", "balance"))).status_code == 200
 
@@ -201,5 +191,19 @@ def test_run_forever_serves_until_sigterm() -> None:
         finally:
             process.kill()
         demo_list = process.stdout.read()
+    assert "Gameball's documented rate limits" in demo_list
     assert "demo-1001" in demo_list
     assert "فاطمة الزهراء" in demo_list
+
+
+async def test_the_served_sandbox_answers_429_beyond_a_rate_limit() -> None:
+    """``checkout-bot sandbox`` enforces Gameball's documented limits (see the banner test)."""
+    server = await serve(Sandbox(rate_limits={CUSTOMER_READS: [Window(3, 60.0)]}), port=0)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=AUTH) as client:
+            path = customer_path("demo-1001", "balance")
+            statuses = [(await client.get(path)).status_code for _ in range(4)]
+    finally:
+        await server.stop()
+
+    assert statuses == [200, 200, 200, 429]
