@@ -9,10 +9,8 @@ HTTP layer unless it is idempotent — a dropped ``sendMessage`` is not a second
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,11 +22,11 @@ from yarl import URL
 from bot.chat.request import TelegramRequest
 from bot.gameball import CustomerBalance, GameballClient, Unavailable, UpsertCustomerRequest
 from bot.gameball.client import customer_path
-from bot.sandbox import Sandbox, serve
-from tests.fakes.telegram import FakeTelegram, FakeTelegramServer
+from bot.sandbox import Sandbox
+from tests.fakes.telegram import FakeTelegram
 from tests.test_end_to_end import STAFF, bot_process
+from tests.test_end_to_end import services as services  # the fixture: the fakes and the env
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:SECRET-token-value"
 ME = {"id": 1, "is_bot": True, "first_name": "Checkout", "username": "checkout_bot"}
 BALANCE = {"availablePointsBalance": 10, "currency": "EGP", "pointsName": "Stars"}
@@ -81,34 +79,6 @@ class ForwardProxy:
             yield url
 
 
-def without_proxy_settings(env: dict[str, str]) -> dict[str, str]:
-    """The environment minus any proxy variable this machine happens to have."""
-    names = {f"{scheme}_proxy" for scheme in ("http", "https", "all", "no")}
-    return {name: value for name, value in env.items() if name.lower() not in names}
-
-
-@pytest.fixture
-async def till(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, dict[str, str]]]:
-    """The fake Bot API and the sandbox on loopback, and the bot's environment for them."""
-    fake = FakeTelegram()
-    async with FakeTelegramServer(fake) as telegram:
-        gameball = await serve(Sandbox(), port=0)
-        env = without_proxy_settings(dict(os.environ)) | {
-            "PYTHONPATH": str(ROOT),
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_BASE_URL": telegram.base_url,
-            "GAMEBALL_BASE_URL": gameball.url,
-            "GAMEBALL_API_KEY": "sandbox",
-            "GAMEBALL_SECRET_KEY": "sandbox",
-            "STAFF_IDS": str(STAFF),
-            "DATA_DIR": str(tmp_path),
-        }
-        try:
-            yield fake, env
-        finally:
-            await gameball.stop()
-
-
 async def card_for(fake: FakeTelegram, env: dict[str, str], customer_id: str) -> str:
     """Run the bot as an operator would, send it ``customer_id``, return the card it sends."""
     async with bot_process(env, fake):
@@ -120,9 +90,9 @@ async def card_for(fake: FakeTelegram, env: dict[str, str], customer_id: str) ->
 
 
 async def test_telegram_and_gameball_traffic_goes_through_the_proxy_the_environment_names(
-    till: tuple[FakeTelegram, dict[str, str]],
+    services: tuple[FakeTelegram, Sandbox, dict[str, str]],
 ) -> None:
-    fake, env = till
+    fake, _, env = services
     proxy = ForwardProxy()
     async with proxy.running() as proxy_url:
         card = await card_for(fake, env | {"HTTP_PROXY": proxy_url}, "demo-1001")
@@ -135,9 +105,9 @@ async def test_telegram_and_gameball_traffic_goes_through_the_proxy_the_environm
 
 
 async def test_no_proxy_sends_straight_to_the_hosts_it_names(
-    till: tuple[FakeTelegram, dict[str, str]],
+    services: tuple[FakeTelegram, Sandbox, dict[str, str]],
 ) -> None:
-    fake, env = till
+    fake, _, env = services
     proxy = ForwardProxy()
     async with proxy.running() as proxy_url:
         card = await card_for(
