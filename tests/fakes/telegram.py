@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import itertools
 import json
 import re
@@ -44,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import tornado.escape
 import tornado.httputil
+from PIL import Image
 from telegram.request import BaseRequest, RequestData
 
 from bot.sandbox.http1 import HttpRequest, HttpResponse, HttpServer
@@ -56,6 +58,9 @@ MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BOT_COMMANDS = 100
 MAX_UPDATES_PER_POLL = 100
+#: "For the moment, bots can download files of up to 20MB in size" (getFile).
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+THUMBNAIL_SIDE = 90
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
@@ -462,6 +467,7 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
+            "getFile": self._get_file,
         }
         self._chats: dict[int, dict[str, Any]] = {}
         self._first_names: dict[int, str] = {}
@@ -471,6 +477,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._files: dict[str, bytes] = {}  # file_id → what the user sent
+        self._file_paths: dict[str, str] = {}  # file_path handed out by getFile → file_id
         self._pending_updates: list[dict[str, Any]] = []
         self._allowed_updates: list[str] = []
         self._unanswered_queries: set[str] = set()
@@ -780,15 +788,82 @@ class FakeTelegram:
         return self._user_message(user_id, "en", chat_id, None, {"sticker": sticker}, queue)
 
     def user_photo(
-        self, user_id: int, *, chat_id: int | None = None, queue: bool = True
+        self,
+        user_id: int,
+        *,
+        image: bytes | None = None,
+        caption: str | None = None,
+        chat_id: int | None = None,
+        chat_type: str | None = None,
+        queue: bool = True,
     ) -> dict[str, Any]:
+        """A photo; with ``image`` (an encoded picture) the bot can download it with getFile.
+
+        Like Telegram, the message lists the sizes smallest first: a thumbnail, then ``image``.
+        """
         file_id = f"photo-{next(self._file_ids)}"
-        photo = [
-            {"file_id": f"{file_id}-{size}", "file_unique_id": f"unique-{file_id}-{size}"}
-            | {"width": size, "height": size}
-            for size in (90, 800)
-        ]
-        return self._user_message(user_id, "en", chat_id, None, {"photo": photo}, queue)
+        if image is None:
+            photo = [
+                {"file_id": f"{file_id}-{size}", "file_unique_id": f"unique-{file_id}-{size}"}
+                | {"width": size, "height": size}
+                for size in (THUMBNAIL_SIDE, 800)
+            ]
+        else:
+            photo = [
+                self._photo_size(f"{file_id}-thumbnail", _thumbnail(image)),
+                self._photo_size(f"{file_id}-full", image),
+            ]
+        content = {"photo": photo} | _caption(caption)
+        return self._user_message(user_id, "en", chat_id, chat_type, content, queue)
+
+    def user_document(
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        mime_type: str,
+        file_name: str = "file",
+        caption: str | None = None,
+        chat_id: int | None = None,
+        queue: bool = True,
+    ) -> dict[str, Any]:
+        """A file sent as a file (not as a photo), downloadable with getFile."""
+        document = self._stored_file(f"document-{next(self._file_ids)}", content)
+        document |= {"file_name": file_name, "mime_type": mime_type}
+        message = {"document": document} | _caption(caption)
+        return self._user_message(user_id, "en", chat_id, None, message, queue)
+
+    def user_web_app_data(
+        self,
+        user_id: int,
+        data: str,
+        *,
+        button_text: str = "📷 Scan",
+        chat_id: int | None = None,
+        queue: bool = True,
+    ) -> dict[str, Any]:
+        """What a Mini App opened from a keyboard button sent with ``Telegram.WebApp.sendData``."""
+        content = {"web_app_data": {"data": data, "button_text": button_text}}
+        return self._user_message(user_id, "en", chat_id, None, content, queue)
+
+    def _stored_file(self, file_id: str, content: bytes) -> dict[str, Any]:
+        """Keep ``content`` for getFile and downloads; the fields every file object has."""
+        self._files[file_id] = content
+        return self._file_object(file_id)
+
+    def _file_object(self, file_id: str) -> dict[str, Any]:
+        size = len(self._files[file_id])
+        return {"file_id": file_id, "file_unique_id": f"unique-{file_id}", "file_size": size}
+
+    def _photo_size(self, file_id: str, image: bytes) -> dict[str, Any]:
+        with Image.open(io.BytesIO(image)) as opened:
+            width, height = opened.size
+        return self._stored_file(file_id, image) | {"width": width, "height": height}
+
+    def file_content(self, token: str, file_path: str) -> bytes | None:
+        """A download: the content behind a ``file_path`` that getFile handed out, else None."""
+        file_id = self._file_paths.get(file_path)
+        return self._files[file_id] if token == self._token and file_id else None
 
     def message_with_button(
         self, chat_id: int, label: str, *, exact: bool = False
@@ -1004,6 +1079,17 @@ class FakeTelegram:
             raise _bad_request("wrong parameter action in request")
         return True
 
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        content = self._files.get(file_id) if isinstance(file_id, str) else None
+        if content is None:
+            raise _bad_request("invalid file_id")
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            raise _bad_request("file is too big")
+        file_path = f"files/file_{len(self._file_paths)}"
+        self._file_paths[file_path] = file_id
+        return self._file_object(file_id) | {"file_path": file_path}
+
     def _set_my_commands(self, params: dict[str, Any]) -> bool:
         commands = params["commands"]
         if not isinstance(commands, list) or not all(isinstance(c, dict) for c in commands):
@@ -1150,6 +1236,7 @@ class FakeTelegram:
             )
         for button in itertools.chain.from_iterable(rows):
             _check_button(button, self._keyboard_actions, "keyboard")
+            _check_web_app(button, "keyboard")
 
     # -- replies ------------------------------------------------------------------------------
 
@@ -1245,6 +1332,39 @@ def _check_button_payload(button: dict[str, Any]) -> None:
         raise _bad_request("BUTTON_URL_INVALID")
 
 
+def _check_web_app(button: dict[str, Any], keyboard: str) -> None:
+    """Mini Apps open over HTTPS only."""
+    web_app = button.get("web_app")
+    if web_app is None:
+        return
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or urlsplit(url).scheme != "https":
+        raise _bad_request(
+            f"{keyboard} button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
+
+
+def _caption(caption: str | None) -> dict[str, Any]:
+    """A media message's caption; a leading ``/command`` gets its bot_command entity."""
+    if caption is None:
+        return {}
+    content: dict[str, Any] = {"caption": caption}
+    if caption.startswith("/"):
+        length = _utf16_length(caption.split(maxsplit=1)[0])
+        content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return content
+
+
+def _thumbnail(image: bytes) -> bytes:
+    """The smallest size Telegram lists for a photo, as a JPEG."""
+    with Image.open(io.BytesIO(image)) as opened:
+        small = opened.convert("RGB")
+    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    out = io.BytesIO()
+    small.save(out, "JPEG")
+    return out.getvalue()
+
+
 def _check_bot_command(command: dict[str, Any]) -> None:
     name, description = command.get("command"), command.get("description")
     if not isinstance(name, str) or not _BOT_COMMAND.fullmatch(name):
@@ -1268,6 +1388,7 @@ def _check_webhook_url(url: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 _BOT_API_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/?]+)$")
+_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 
 
 class OfflineBotRequest(BaseRequest):
@@ -1299,8 +1420,15 @@ class OfflineBotRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        route = _BOT_API_PATH.search(urlsplit(url).path)
-        if route is None:  # e.g. a file download: the fake stores no files
+        path = urlsplit(url).path
+        download = _FILE_PATH.search(path)
+        if download is not None:
+            token, file_path = unquote(download["token"]), unquote(download["path"])
+            content = self._fake.file_content(token, file_path)
+            if content is not None:
+                return 200, content
+        route = None if download else _BOT_API_PATH.search(path)
+        if route is None:
             status, body = 404, BotApiError(404, "Not Found").envelope()
         else:
             params: dict[str, Any] = dict(request_data.json_parameters) if request_data else {}
