@@ -56,6 +56,7 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         """The text with every known secret, token-like string and contact detail hidden."""
+        # Hashes before the masking, which would keep a phone-like code's last three digits.
         for secret in (*self._secrets, *_hidden_now()):
             text = text.replace(secret, "***")
         text = TOKEN_PATTERN.sub("***", text)

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application
-from bot.logs import configure_logging
+from bot.logs import RedactingFilter, configure_logging, hide_in_logs
 from bot.sandbox import Sandbox, serve
 from bot.services.customers import CustomerService
 from tests.chat.harness import STAFF, make_settings, running
@@ -294,3 +294,13 @@ async def test_debug_logs_never_show_the_hash_of_a_scanned_gameball_code(
     assert "customers/walk-in-y***/balance" in output  # the whole code, tried as an ID
     assert "endpoint `getFile`" in output  # and the photo's download
     assert GAMEBALL_HASH not in output
+
+
+def test_what_a_mini_app_sent_and_a_kept_hash_are_cut_from_any_log_line() -> None:
+    redact = RedactingFilter().redact
+    update = "web_app_data=WebAppData(button_text='Scan', data='a)\\'}s3cr'), update_id=1)"
+    answer = "{'web_app_data': {'data': 'a}{\"s3cr', 'button_text': 'Scan'}}, 'date': 1"
+    assert redact(update) == "web_app_data=***, update_id=1)"
+    assert redact(answer) == "{'web_app_data': ***}, 'date': 1"
+    hide_in_logs("907153", seconds=60)
+    assert redact("GET /customers/demo-1001907153/balance") == "GET /customers/demo-1001***/balance"

@@ -79,10 +79,10 @@ async def test_a_code_holding_a_plain_id_identifies_that_customer(bot: ChatDrive
 async def test_an_id_that_ends_in_six_digits_is_found_after_the_gameball_reading(
     bot: ChatDriver,
 ) -> None:
-    bot.sandbox.add_customer("card-778899123456", name="Card Holder")
-    sent = await bot.photo(STAFF, phone_photo(qr_code("card-778899123456")))
+    bot.sandbox.add_customer("card-778899650731", name="Card Holder")
+    sent = await bot.photo(STAFF, phone_photo(qr_code("card-778899650731")))
     assert "Card Holder" in sent[-1]["text"]
-    assert looked_up(bot) == ["card-778899", "card-778899123456"]
+    assert looked_up(bot) == ["card-778899", "card-778899650731"]
     assert bot.app.bot_data["services"].scans.redemption_hash(STAFF, "card-778899") is None
 
 
@@ -344,3 +344,14 @@ async def test_decoding_a_photo_does_not_hold_up_other_cashiers(bot: ChatDriver)
     order = [m["text"] for m in bot.fake.sent_messages() if m["chat"]["id"] in (STAFF, MANAGER)]
     assert "Nour El-Sayed" in order[-2]
     assert order[-1].startswith("No code found")
+
+
+async def test_revoked_staff_lose_the_scan_button_with_their_access(bot_with: BotStarter) -> None:
+    async with bot_with(scanner_url="https://bot.example.com/scan") as bot:
+        await bot.text(STAFF, "/start")
+        assert "keyboard" in bot.fake.last_message(STAFF)["_reply_markup"]
+        bot.app.bot_data["services"].database.staff.revoke(STAFF)
+        sent = await bot.web_app_data(STAFF, GAMEBALL_CODE)
+        assert "You don't have access" in sent[-1]["text"]
+        assert sent[-1]["_reply_markup"] == {"remove_keyboard": True}
+        assert not bot.sandbox.requests
