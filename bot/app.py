@@ -37,6 +37,7 @@ from bot.chat.identify import build_identify_conversation
 from bot.chat.outbox import POLL_INTERVAL, notify_finished, process_outbox
 from bot.chat.processor import PerChatUpdateProcessor
 from bot.chat.request import telegram_requests
+from bot.chat.scan import BALANCE_SCAN
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.i18n import N_, translator, warn_about_missing_catalogs
 from bot.services.container import Services
@@ -93,6 +94,7 @@ def build_application(
     bot = CheckoutBot(
         token or settings.token,
         base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_file_url,
         request=bot_request,
         get_updates_request=updates_request or bot_request,
         rate_limiter=_rate_limiter() if rate_limiter else None,
@@ -153,8 +155,11 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     add(CommandHandler("language", commands.language))
     add(CallbackQueryHandler(commands.language_chosen, pattern=kb.LANGUAGE_PATTERN))
     # The identify flow before /cancel and /balance, so its own /cancel fallback wins mid-flow.
+    # It reads photos too, except those captioned /balance: they are /balance's, in any state.
     add(build_identify_conversation(settings.conversation_timeout))
     add(CommandHandler("balance", commands.balance))
+    add(MessageHandler(BALANCE_SCAN, commands.balance_scan))
+    add(CallbackQueryHandler(commands.balance_code_chosen, pattern=kb.BALANCE_CHOICE_PATTERN))
     add(CommandHandler("cancel", commands.cancel_outside_flow))
     add(CallbackQueryHandler(commands.refresh, pattern=kb.CARD_REFRESH_PATTERN))
     for handler in manager.handlers():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "ar"] = "en"
     conversation_timeout: float = Field(600, gt=0)
     store_name: str = ""
+    scanner_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
@@ -135,6 +137,20 @@ class Settings(BaseSettings):
             )
         return text
 
+    @field_validator("scanner_url", mode="before")
+    @classmethod
+    def _scanner(cls, value: object) -> object:
+        """Telegram opens Mini Apps over HTTPS only; an empty value means no Scan button."""
+        text = value.strip() if isinstance(value, str) else value
+        if text in (None, ""):
+            return None
+        parts = urlsplit(str(text))
+        if parts.scheme != "https" or not parts.hostname or parts.fragment:
+            raise ValueError(
+                "must be the https:// address of the scanner page, e.g. https://bot.example.com/scan"
+            )
+        return text
+
     @field_validator("store_name")
     @classmethod
     def _store(cls, value: str) -> str:
@@ -160,6 +176,14 @@ class Settings(BaseSettings):
     def gameball_reads_per_second(self) -> float | None:
         """``GAMEBALL_LIMITS`` as a number, or None for Gameball's documented limits."""
         return None if self.gameball_limits == "documented" else float(self.gameball_limits)
+
+    @property
+    def telegram_file_url(self) -> str:
+        """Where files are downloaded: ``…/file/bot`` beside ``…/bot`` (self-hosted servers too)."""
+        base = self.telegram_base_url
+        if base.endswith("/bot"):
+            return base.removesuffix("bot") + "file/bot"
+        return "https://api.telegram.org/file/bot"
 
     @property
     def database_path(self) -> Path:

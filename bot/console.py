@@ -3,6 +3,8 @@
 Nothing here re-implements the flow. ``ConsoleRequest`` stands in for Telegram's servers: the
 bot's Bot API calls are rendered as text (inline buttons as numbered choices), and what the
 person types becomes ordinary ``Update`` objects handed to the real application.
+``:scan <image>`` sends a picture as a photo, which the bot downloads from here as from
+Telegram; ``:scan <text>`` is what the Scan button's scanner would send.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from PIL import Image, UnidentifiedImageError
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
@@ -40,6 +43,9 @@ CONSOLE_BOT = {
 }
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|s|code|pre|a)( [^>]*)?>")
 _BIDI = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f"))
+#: Where the bot downloads a file from (``…/file/bot<token>/<file_path>``).
+_DOWNLOAD = re.compile(r"/file/bot[^/]+/(?P<path>.+)$")
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 
 class Terminal:
@@ -76,6 +82,7 @@ class ConsoleRequest(BaseRequest):
         self.t = t
         self.messages: dict[int, dict[str, Any]] = {}
         self.choices: list[tuple[dict[str, Any], str]] = []
+        self.files: dict[str, bytes] = {}  # file_id (also its file_path) → what the user sent
         self._ids = itertools.count(1)
 
     @property
@@ -99,6 +106,9 @@ class ConsoleRequest(BaseRequest):
         pool_timeout: object = None,
     ) -> tuple[int, bytes]:
         """Answer one Bot API call the way Telegram would, printing what a user would see."""
+        download = _DOWNLOAD.search(url)
+        if download is not None:
+            return 200, self.files.get(download["path"], b"")
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         result = self._answer(api_method, params)
@@ -111,6 +121,7 @@ class ConsoleRequest(BaseRequest):
             "editMessageText": self._edit,
             "editMessageReplyMarkup": self._edit_markup,
             "answerCallbackQuery": self._toast,
+            "getFile": self._file,
         }
         handler = handlers.get(method)
         return handler(params) if handler else True
@@ -145,6 +156,16 @@ class ConsoleRequest(BaseRequest):
         message["reply_markup"] = params.get("reply_markup")
         self.choices = [(m, d) for m, d in self.choices if m is not message]
         return message
+
+    def _file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        size = len(self.files.get(file_id, b""))
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": size,
+            "file_path": file_id,
+        }
 
     def _toast(self, params: dict[str, Any]) -> bool:
         if params.get("text"):
@@ -205,19 +226,41 @@ class ConsoleChat:
 
     def text_update(self, text: str) -> dict[str, Any]:
         """A private text message; commands carry their ``bot_command`` entity."""
-        message = self._envelope() | {"text": text}
+        content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return {"update_id": next(self._update_ids), "message": message}
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._message_update(content)
 
     def contact_update(self, phone: str) -> dict[str, Any]:
         """A shared contact card (the customer's)."""
         contact = {"phone_number": phone, "first_name": "Customer"}
-        return {
-            "update_id": next(self._update_ids),
-            "message": self._envelope() | {"contact": contact},
-        }
+        return self._message_update({"contact": contact})
+
+    def scan_update(self, argument: str) -> dict[str, Any] | None:
+        """``:scan <image file>`` sends a photo; ``:scan <text>``, what the Scan button read."""
+        path = Path(argument).expanduser()
+        if path.is_file():
+            return self._message_update(self._photo_or_file(path))
+        if path.suffix.lower() in _IMAGE_SUFFIXES:
+            self.request.terminal.write("  " + self.request.t("No such file: {path}", path=path))
+            return None
+        return self._message_update({"web_app_data": {"data": argument, "button_text": "Scan"}})
+
+    def _photo_or_file(self, path: Path) -> dict[str, Any]:
+        """A picture as a photo (one size, as sent); anything else as a file, like Telegram."""
+        content = path.read_bytes()
+        file_id = f"console-{next(self._message_ids)}"
+        self.request.files[file_id] = content
+        stored = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(content)}
+        try:
+            with Image.open(path) as image:
+                return {"photo": [stored | {"width": image.width, "height": image.height}]}
+        except (UnidentifiedImageError, OSError):
+            return {"document": stored | {"file_name": path.name}}
+
+    def _message_update(self, content: dict[str, Any]) -> dict[str, Any]:
+        return {"update_id": next(self._update_ids), "message": self._envelope() | content}
 
     def button_update(self, choice: int) -> dict[str, Any] | None:
         """A press on the ``choice``-th button (1-based) of the latest keyboard."""
@@ -247,6 +290,8 @@ class ConsoleChat:
             return update
         if stripped.startswith(":contact "):
             return self.contact_update(stripped.removeprefix(":contact ").strip())
+        if stripped.startswith(":scan "):
+            return self.scan_update(stripped.removeprefix(":scan ").strip())
         return self.text_update(stripped) if stripped else None
 
     async def send(self, raw: dict[str, Any]) -> None:
@@ -261,6 +306,7 @@ def _banner(settings: Settings, t: Translator, demo: list[str]) -> str:
         t("Gameball Checkout Bot: console ({mode})", mode=mode),
         t("You are a manager. Type a customer ID, a command such as /help, or a button's number."),
         t("Share a contact card with :contact <number>. Quit with :quit or Ctrl-D."),
+        t("Scan a customer's code with :scan <image file or scanned text>."),
     ]
     if demo:
         lines += ["", t("Demo customers:"), *demo]

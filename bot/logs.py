@@ -3,6 +3,11 @@
 The bot token is part of every Bot API URL, which httpx and python-telegram-bot log at DEBUG;
 Gameball keys travel in headers. A filter on the root handler rewrites each record's message
 so neither, nor any mobile number or email, ever reaches the output (PRODUCT §5).
+
+A scanned Gameball code carries a hash that authorises a hold on the customer's points
+(PRODUCT §9). python-telegram-bot logs every update at DEBUG, the Scan button's text included,
+so what a Mini App sent is never shown; and the bot hides each hash it reads for as long as it
+keeps it (:func:`hide_in_logs`), since the whole code may be tried as a customer ID in a URL.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -18,6 +24,27 @@ from bot.masking import mask_text
 
 #: Anything shaped like a Telegram bot token, even when no token is configured.
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+_QUOTED = r"'(?:[^'\\]|\\.)*'" + "|" + r'"(?:[^"\\]|\\.)*"'
+#: A ``web_app_data`` value as python-telegram-bot logs it: a dict (an answer from the Bot API)
+#: or a ``WebAppData(...)`` (an update), in Python or JSON quoting; strings may hold anything.
+WEB_APP_DATA_PATTERN = re.compile(
+    rf"""(web_app_data['"]?\s*[:=]\s*)"""
+    rf"""(?:\{{(?:{_QUOTED}|[^{{}}'"])*\}}|WebAppData\((?:{_QUOTED}|[^()'"])*\))"""
+)
+#: Values hidden from every log line until a moment (``time.monotonic``): scanned hashes.
+_hidden: dict[str, float] = {}
+
+
+def hide_in_logs(value: str, seconds: float) -> None:
+    """Keep ``value`` out of every log line, from any logger, for the next ``seconds``."""
+    _hidden[value] = time.monotonic() + seconds
+
+
+def _hidden_now() -> list[str]:
+    now = time.monotonic()
+    for value in [value for value, until in _hidden.items() if until < now]:
+        _hidden.pop(value, None)
+    return list(_hidden)
 
 
 class RedactingFilter(logging.Filter):
@@ -29,9 +56,11 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         """The text with every known secret, token-like string and contact detail hidden."""
-        for secret in self._secrets:
+        # Hashes before the masking, which would keep a phone-like code's last three digits.
+        for secret in (*self._secrets, *_hidden_now()):
             text = text.replace(secret, "***")
         text = TOKEN_PATTERN.sub("***", text)
+        text = WEB_APP_DATA_PATTERN.sub(r"\1***", text)
         return mask_text(text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -34,10 +34,19 @@ from bot.chat.context import services_of
 from bot.config import ConfigError, Settings
 from bot.serving import listen
 from bot.startup import freeze_start_up_objects, verify_token
+from bot.webapp import scan_page
 
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
+#: The scanner Mini App's page (PRODUCT §9), for a SCANNER_URL of https://<this host>/scan.
+SCAN_PATH = "/scan"
+#: Fetched by staff phones, not by Telegram; the page is static, and sends nothing back here.
+_PAGE_HEADERS = {
+    "Cache-Control": "public, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: Telegram's own rule for ``secret_token`` in setWebhook.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -70,8 +79,8 @@ def webhook_endpoint(settings: Settings) -> WebhookEndpoint:
     parts = urlsplit(url)
     _check_deliverable(parts, by_telegrams_servers=_is_telegrams_own(settings.telegram_base_url))
     path = parts.path or "/"
-    if path == HEALTH_PATH:
-        raise ConfigError(f"WEBHOOK_URL: the path {HEALTH_PATH} is taken by the health check")
+    if path in (HEALTH_PATH, SCAN_PATH):
+        raise ConfigError(f"WEBHOOK_URL: the path {path} is taken (health check, scanner page)")
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     if not _SECRET_TOKEN.fullmatch(secret):
         raise ConfigError(
@@ -182,7 +191,7 @@ class WebhookServer:
         self._runner = runner
 
     def _routes(self) -> web.Application:
-        """The delivery path and the health check; anything else is a JSON 404."""
+        """The delivery path, the health check and the scanner page; anything else: JSON 404."""
         routes = web.Application(client_max_size=_MAX_BODY_BYTES, middlewares=[_json_refusals])
         # A literal resource: braces in WEBHOOK_URL's path are not a route pattern. aiohttp
         # matches it against the percent-decoded path (all but %2F and %25), hence path_safe.
@@ -190,6 +199,7 @@ class WebhookServer:
         delivery.add_route("POST", self._on_delivery)
         routes.router.register_resource(delivery)
         routes.router.add_get(HEALTH_PATH, self._on_health, allow_head=False)
+        routes.router.add_get(SCAN_PATH, _on_scan_page)
         return routes
 
     async def _on_delivery(self, request: web.Request) -> web.Response:
@@ -224,6 +234,13 @@ class WebhookServer:
             "queue_length": services_of(self.application).database.outbox.pending_count(),
             "version": __version__,
         }
+
+
+async def _on_scan_page(_: web.Request) -> web.Response:
+    """The Mini App page; its query (the texts, in the user's language) is read by the page."""
+    return web.Response(
+        body=scan_page(), content_type="text/html", charset="utf-8", headers=_PAGE_HEADERS
+    )
 
 
 @web.middleware

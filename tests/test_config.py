@@ -116,3 +116,40 @@ def test_secrets_never_appear_in_reprs_or_errors(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert "gb_secret_value" not in str(caught.value)
+
+
+# --- the scanner page (PRODUCT §9) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["http://bot.example.com/scan", "bot.example.com/scan", "https://"]
+)
+def test_a_scanner_page_that_telegram_would_not_open_stops_start_up_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("SCANNER_URL", value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith("SCANNER_URL: must be the https:// address")
+    assert "\n" not in str(error.value)
+
+
+def test_an_empty_scanner_url_means_no_scan_button(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("SCANNER_URL", "  ")
+    assert load_settings().scanner_url is None
+    monkeypatch.setenv("SCANNER_URL", " https://bot.example.com/scan ")
+    assert load_settings().scanner_url == "https://bot.example.com/scan"
+
+
+@pytest.mark.parametrize(
+    ("base", "files"),
+    [
+        ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),  # self-hosted Bot API
+    ],
+)
+def test_photos_are_downloaded_from_the_configured_bot_api_server(base: str, files: str) -> None:
+    settings = Settings(_env_file=None, gameball_sandbox=True, telegram_base_url=base)
+    assert settings.telegram_file_url == files

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.console import chat_in_terminal
 from tests.chat.harness import make_settings
+from tests.images import GAMEBALL_HASH, phone_photo, qr_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,3 +75,24 @@ def test_the_console_command_speaks_arabic_when_asked(tmp_path: Path) -> None:
     assert "الرصيد المعلّق" in result.stdout
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "data").exists()  # the console keeps its data in a temporary folder
+
+
+async def test_a_photo_of_a_gameball_code_shows_the_card(tmp_path: Path) -> None:
+    photo = tmp_path / "code.jpg"
+    photo.write_bytes(phone_photo(qr_code("demo-1001" + GAMEBALL_HASH)))
+    output = await converse(tmp_path, f":scan {photo}", ":quit")
+    card = output.split(":scan <image file or scanned text>", 1)[1]
+    assert "Omar Hassan" in card
+    assert "1,250 Stars" in card
+    assert GAMEBALL_HASH not in output
+
+
+async def test_scanned_text_is_read_like_the_scan_button_s(tmp_path: Path) -> None:
+    output = await converse(tmp_path, ":scan demo-1003" + GAMEBALL_HASH, ":quit")
+    assert "Abdullah Al-Qahtani" in output
+
+
+async def test_a_missing_picture_is_named_not_looked_up(tmp_path: Path) -> None:
+    output = await converse(tmp_path, f":scan {tmp_path / 'nowhere.png'}", ":quit")
+    assert "No such file:" in output
+    assert "No customer" not in output

@@ -112,3 +112,9 @@ def test_the_installed_bot_shows_arabic_staff_an_arabic_card(
     assert "معرّف العميل: demo-1001" in card  # Customer ID
     assert "الرصيد المتاح: 1,250 Stars" in card  # Available
     assert "[1] 🔄 تحديث   [2] ➡️ العميل التالي" in card  # Refresh, Next customer
+
+
+def test_the_installed_bot_carries_the_scanner_page(installed: Path, elsewhere: Path) -> None:
+    code = "from bot.webapp import scan_page; print(b'showScanQrPopup' in scan_page())"
+    shown = run(installed / "python", "-c", code, cwd=elsewhere, env=operator_env())
+    assert shown.strip() == "True"

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application
-from bot.logs import configure_logging
+from bot.logs import RedactingFilter, configure_logging, hide_in_logs
 from bot.sandbox import Sandbox, serve
 from bot.services.customers import CustomerService
 from tests.chat.harness import STAFF, make_settings, running
 from tests.fakes.telegram import FakeTelegram, FakeTelegramServer
+from tests.images import GAMEBALL_HASH, phone_photo, qr_code
 
 #: Shaped like the real things, so that only the configured secrets list can hide them. (The
 #: token is assembled so that no token-shaped string sits in the repository for scanners.)
@@ -270,3 +271,36 @@ async def test_a_rejected_token_stops_start_up_with_one_line_that_does_not_show_
     assert TOKEN not in text
     assert "Traceback" not in text
     assert "TELEGRAM_BOT_TOKEN" in text
+
+
+# --- scanned codes ----------------------------------------------------------------------------
+
+
+async def test_debug_logs_never_show_the_hash_of_a_scanned_gameball_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Scan button's text arrives in an update, which PTB logs whole at DEBUG; an unknown
+    customer's code is also tried whole, as an ID in a URL that httpx logs. Neither may leave
+    the customer's hash in a log. (IDs ending in a letter: the phone masking cannot hide it.)"""
+    with logging_as_in_production("DEBUG", "text"):
+        async with polling_bot(tmp_path / "polling") as fake:
+            fake.user_web_app_data(STAFF, "walk-in-x" + GAMEBALL_HASH)
+            await fake.wait_for_message(STAFF, "Create a loyalty profile", timeout=10)
+        async with running(make_settings(tmp_path / "offline"), FakeTelegram(), Sandbox()) as bot:
+            await bot.photo(STAFF, phone_photo(qr_code("walk-in-y" + GAMEBALL_HASH)))
+    output = capsys.readouterr().err
+    assert "web_app_data" in output  # PTB did log the update that carried the code
+    assert "customers/walk-in-x/balance" in output  # and the look-ups
+    assert "customers/walk-in-y***/balance" in output  # the whole code, tried as an ID
+    assert "endpoint `getFile`" in output  # and the photo's download
+    assert GAMEBALL_HASH not in output
+
+
+def test_what_a_mini_app_sent_and_a_kept_hash_are_cut_from_any_log_line() -> None:
+    redact = RedactingFilter().redact
+    update = "web_app_data=WebAppData(button_text='Scan', data='a)\\'}s3cr'), update_id=1)"
+    answer = "{'web_app_data': {'data': 'a}{\"s3cr', 'button_text': 'Scan'}}, 'date': 1"
+    assert redact(update) == "web_app_data=***, update_id=1)"
+    assert redact(answer) == "{'web_app_data': ***}, 'date': 1"
+    hide_in_logs("907153", seconds=60)
+    assert redact("GET /customers/demo-1001907153/balance") == "GET /customers/demo-1001***/balance"

@@ -16,6 +16,7 @@ from bot.app import BotApplication, build_application
 from bot.config import ConfigError, Settings
 from bot.sandbox import Sandbox
 from bot.storage import Database
+from bot.webapp import scan_page
 from bot.webhook import SECRET_HEADER, WebhookServer, webhook_endpoint
 from tests.fakes.telegram import FakeTelegram, FakeTelegramServer
 
@@ -113,6 +114,19 @@ async def test_registers_the_webhook_with_its_secret_and_every_update_kind(
     assert telegram.fake.webhook_secret_token == SECRET
     call = await telegram.fake.wait_for(lambda call: call.method == "setWebhook")
     assert call.params["allowed_updates"] == list(Update.ALL_TYPES)
+
+
+async def test_the_scanner_page_is_served_to_anyone_without_the_secret(
+    webhook: WebhookServer, http: httpx.AsyncClient
+) -> None:
+    """Staff phones open it (SCANNER_URL = https://<this host>/scan), not Telegram's servers."""
+    response = await http.get(local_url(webhook, "/scan?scan=Point+the+camera&dir=ltr"))
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.content == scan_page()
+    assert b"showScanQrPopup" in response.content
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_healthz_reports_status_version_and_queue_length(
@@ -271,6 +285,7 @@ def test_webhook_urls_the_bot_api_server_delivers_to_are_accepted(
         ),
         ({"webhook_url": "https://bot.example.com:port/hook"}, "WEBHOOK_URL", "port"),
         ({"webhook_url": "https://bot.example.com/healthz"}, "WEBHOOK_URL", "health check"),
+        ({"webhook_url": "https://bot.example.com/scan"}, "WEBHOOK_URL", "scanner page"),
         ({"webhook_secret": None}, "WEBHOOK_SECRET", "required"),
         ({"webhook_secret": "has spaces"}, "WEBHOOK_SECRET", "A-Z a-z 0-9 _ -"),
         ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET", "1-256 characters"),

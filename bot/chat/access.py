@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
-from telegram import Chat, Update, User
+from telegram import Chat, ReplyKeyboardRemove, Update, User
 from telegram.ext import ConversationHandler
 
 from bot.chat.context import ChatContext
@@ -101,14 +101,15 @@ async def _refuse(update: Update, context: ChatContext, current: Role | None) ->
             "Ask a manager for an invite link, or to add your ID.",
             user_id=user.id if user else "?",
         )
-    else:
-        text = t("That is for managers only.")
-    await _answer(update, text)
+        # A revoked staff member's Scan button goes with their access.
+        await _answer(update, text, ReplyKeyboardRemove())
+        return
+    await _answer(update, t("That is for managers only."))
 
 
-async def _answer(update: Update, text: str) -> None:
+async def _answer(update: Update, text: str, keyboard: ReplyKeyboardRemove | None = None) -> None:
     """A button press gets an alert, a message a reply: the user sees why nothing happened."""
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(text, reply_markup=keyboard)

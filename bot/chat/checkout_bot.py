@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
+
+#: What a message may carry below it: inline buttons, or the keyboard under the chat.
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 class CheckoutBot(ExtBot[int]):
@@ -36,7 +44,7 @@ class CheckoutBot(ExtBot[int]):
         self,
         chat_id: int,
         text: str,
-        reply_markup: InlineKeyboardMarkup | None = None,
+        reply_markup: Markup | None = None,
         *,
         link_preview: bool = True,
     ) -> None:

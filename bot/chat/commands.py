@@ -21,8 +21,10 @@ from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
 from bot.chat.invites import redeem_invite
 from bot.chat.replies import ask_id_text, reply, send_card
+from bot.chat.scan import chosen_code, find_first, offer_codes, read_codes
 from bot.domain.contacts import InvalidInput
-from bot.domain.identify import resolve_identifier
+from bot.domain.identify import Identifier, resolve_identifier
+from bot.domain.scan import Candidate, ScannedCode, scan_candidates
 from bot.gameball.errors import GameballError, NotFound, Unauthorized
 from bot.i18n import LANGUAGE_NAMES, Translator, normalise_language, translator
 
@@ -43,6 +45,7 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
         "",
         t("/identify: look up or sign up a customer"),
         t("/balance: check a balance (never creates)"),
+        t("A photo of the customer's QR code or barcode works like typing it."),
         t("/cancel: stop what you are doing"),
         t("/language: English or Arabic"),
     ]
@@ -70,7 +73,8 @@ async def start(update: Update, context: ChatContext) -> None:
         await redeem_invite(update, context, context.args[0])
         return
     role = role_of(context, update)
-    await reply(update, help_text(role, t, user.id, context))
+    markup = kb.scan_keyboard(context.services.settings.scanner_url, t) if role else None
+    await reply(update, help_text(role, t, user.id, context), reply_markup=markup)
 
 
 async def help_command(update: Update, context: ChatContext) -> None:
@@ -105,25 +109,58 @@ async def balance(update: Update, context: ChatContext) -> None:
     t = context.t(update)
     text = " ".join(context.args or [])
     if not text.strip():
-        await reply(update, t("Usage: /balance followed by the customer ID or mobile number."))
+        await reply(
+            update,
+            t(
+                "Usage: /balance followed by the customer ID or mobile number, "
+                "or a photo of their code with the caption /balance."
+            ),
+        )
         return
     try:
         identifier = resolve_identifier(text, context.services.rules, lenient=True)
     except InvalidInput as exc:
         await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
         return
-    await show_balance(update, context, identifier.customer_id, action="balance")
+    await show_balance(update, context, [Candidate(identifier)], action="balance")
+
+
+@requires("staff")
+async def balance_scan(update: Update, context: ChatContext) -> None:
+    """A photo with the caption ``/balance``: the read-only look-up of the code in it."""
+    codes = await read_codes(update, context)
+    if len(codes) == 1:
+        await _balance_of_code(update, context, codes[0])
+    elif codes:
+        await offer_codes(update, context, kb.BALANCE, codes)
+
+
+@requires("staff")
+async def balance_code_chosen(update: Update, context: ChatContext) -> None:
+    """One of several codes of a ``/balance`` photo was chosen."""
+    code = await chosen_code(update, context, kb.BALANCE)
+    if code is not None:
+        await _balance_of_code(update, context, code)
+
+
+async def _balance_of_code(update: Update, context: ChatContext, code: ScannedCode) -> None:
+    t = context.t(update)
+    try:
+        candidates = scan_candidates(code, context.services.rules, lenient=True)
+    except InvalidInput as exc:
+        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
+        return
+    await show_balance(update, context, candidates, action="balance")
 
 
 async def show_balance(
-    update: Update, context: ChatContext, customer_id: str, *, action: str
+    update: Update, context: ChatContext, candidates: list[Candidate], *, action: str
 ) -> None:
-    """Fetch and send (or, for Refresh, update in place) a customer's card."""
+    """Fetch and send (or, for Refresh, update in place) the card of the first candidate found."""
     t = context.t(update)
+    customer_id = candidates[0].customer_id
     try:
-        card = await context.services.customers.lookup(
-            customer_id, language=context.language_for(update)
-        )
+        card = await find_first(update, context, candidates)
     except NotFound:
         audit(context, update, action, "not_found", customer_id)
         await reply(
@@ -140,10 +177,10 @@ async def show_balance(
             await alert_managers_about_credentials(context)
         await reply(update, gameball_error_text(exc, t) + " " + t("Please try again in a moment."))
         return
-    audit(context, update, action, "found", customer_id)
+    audit(context, update, action, "found", card.customer_id)
     query = update.callback_query
     if query is not None and action == "refresh":
-        markup = kb.card_keyboard(customer_id, t, context.services.database)
+        markup = kb.card_keyboard(card.customer_id, t, context.services.database)
         try:
             await query.edit_message_text(
                 balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
@@ -167,7 +204,7 @@ async def refresh(update: Update, context: ChatContext) -> None:
         await query.answer(t("This button has expired."))
         return
     await query.answer()
-    await show_balance(update, context, customer_id, action="refresh")
+    await show_balance(update, context, [Candidate(Identifier(customer_id))], action="refresh")
 
 
 @requires("staff")

@@ -55,7 +55,9 @@ def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None
 async def ask_for_id(update: Update, context: ChatContext) -> int:
     """Start an empty flow and ask for the customer's ID (or mobile, per the scheme)."""
     start_flow(context, None, None)
-    await reply(update, ask_id_text(context, context.t(update)))
+    t = context.t(update)
+    markup = kb.scan_keyboard(context.services.settings.scanner_url, t)
+    await reply(update, ask_id_text(context, t), reply_markup=markup)
     return ASK_ID
 
 

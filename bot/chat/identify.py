@@ -8,6 +8,7 @@ and the guard around each step are in ``bot.chat.flow``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -50,8 +51,19 @@ from bot.chat.replies import (
     send_card,
     send_new_customer_card,
 )
+from bot.chat.scan import (
+    BALANCE_CAPTION,
+    SCAN,
+    chosen_code,
+    find_first,
+    keep_for_retry,
+    kept_code,
+    offer_codes,
+    read_codes,
+)
 from bot.domain.contacts import InvalidInput, clean_name, normalise_email, normalise_mobile
-from bot.domain.identify import resolve_identifier
+from bot.domain.identify import Identifier, resolve_identifier
+from bot.domain.scan import Candidate, ScannedCode, scan_candidates
 from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized
 
 # Conversation states, in the order a cashier meets them (ASK_ID, 0, is in bot.chat.flow).
@@ -107,35 +119,81 @@ async def id_answer(update: Update, context: ChatContext) -> int:
     return await lookup(update, context, text or "")
 
 
+@requires("staff")
+async def identify_scan(update: Update, context: ChatContext) -> int:
+    """A photo or image file of the customer's code, or the Scan button's text: read it, then
+    look up what it names; several codes in the photo are offered to choose from."""
+    codes = await read_codes(update, context)
+    if len(codes) == 1:
+        return await lookup_scanned(update, context, codes[0])
+    if codes:
+        await offer_codes(update, context, kb.IDENTIFY, codes)
+    start_flow(context, None, None)
+    return ASK_ID
+
+
+@requires("staff")
+async def pick_code(update: Update, context: ChatContext) -> int | None:
+    """One of several codes from a photo was chosen: look it up."""
+    code = await chosen_code(update, context, kb.IDENTIFY)
+    return None if code is None else await lookup_scanned(update, context, code)
+
+
 # --- 2. look up ------------------------------------------------------------------------------
 
 
 async def lookup(update: Update, context: ChatContext, text: str) -> int:
     """Resolve the text to a customer ID and show the card, or offer to create the profile."""
-    t = context.t(update)
     try:
         identifier = resolve_identifier(text, context.services.rules)
     except InvalidInput as exc:
-        start_flow(context, None, None)
-        await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
-        return ASK_ID
+        return await _ask_again(update, context, exc)
     flow = start_flow(context, identifier.customer_id, identifier.mobile)
     return await _lookup_flow(update, context, flow)
+
+
+async def lookup_scanned(update: Update, context: ChatContext, code: ScannedCode) -> int:
+    """Look up what a scanned code names: its Gameball reading, else its text as if typed."""
+    try:
+        first = scan_candidates(code, context.services.rules)[0].identifier
+    except InvalidInput as exc:
+        return await _ask_again(update, context, exc)
+    flow = start_flow(context, first.customer_id, first.mobile)
+    flow["scan"] = keep_for_retry(update, context, code)
+    return await _lookup_flow(update, context, flow)
+
+
+async def _ask_again(update: Update, context: ChatContext, exc: InvalidInput) -> int:
+    """The text names no valid customer: say why, and wait for another."""
+    t = context.t(update)
+    start_flow(context, None, None)
+    await reply(update, invalid_input_text(exc, t, context.services.settings.default_region))
+    return ASK_ID
+
+
+def _candidates(update: Update, context: ChatContext, flow: dict[str, Any]) -> list[Candidate]:
+    """What to look up, in order: the readings of the scanned code, or the typed customer ID.
+
+    A flow that outlived this process's memory (a restart) has only its first reading left.
+    """
+    code = kept_code(update, context, flow.get("scan"))
+    if code is not None:
+        with contextlib.suppress(InvalidInput):
+            return scan_candidates(code, context.services.rules)
+    return [Candidate(Identifier(flow["customer_id"], flow.get("mobile")))]
 
 
 async def _lookup_flow(update: Update, context: ChatContext, flow: dict[str, Any]) -> int:
     customer_id = flow["customer_id"]
     try:
-        card = await context.services.customers.lookup(
-            customer_id, language=context.language_for(update)
-        )
+        card = await find_first(update, context, _candidates(update, context, flow))
     except NotFound:
         audit(context, update, "lookup", "not_found", customer_id)
         return await _offer_creation(update, context, flow)
     except GameballError as exc:
         audit(context, update, "lookup", failure_result(exc), customer_id)
         return await _lookup_failed(update, context, flow, exc)
-    audit(context, update, "lookup", "found", customer_id)
+    audit(context, update, "lookup", "found", card.customer_id)
     end_flow(context)
     await send_card(update, context, card)
     return END
@@ -456,7 +514,7 @@ def hint_for(state: int) -> MessageHandler[Any, Any]:
         }
         await reply(update, hints.get(state, t("Please use the buttons above, or /cancel.")))
 
-    return MessageHandler(PRIVATE & ~filters.COMMAND, hint)
+    return MessageHandler(PRIVATE & ~filters.COMMAND & ~BALANCE_CAPTION, hint)
 
 
 # --- wiring ----------------------------------------------------------------------------------
@@ -473,11 +531,12 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
     text_or_contact = PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT)
     cancel = _button(cancel_button, kb.CANCEL)
     states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        ASK_ID: [MessageHandler(text_or_contact, id_answer)],
+        ASK_ID: [MessageHandler(text_or_contact, id_answer), *_scans()],
         NOT_FOUND: [
             _button(create_profile, kb.CREATE_PROFILE),
             cancel,
             MessageHandler(PLAIN_TEXT, identify_text),
+            *_scans(),
         ],
         ASK_NAME: [MessageHandler(PLAIN_TEXT, detail_answer), _button(skip_detail, kb.SKIP)],
         ASK_MOBILE: [
@@ -493,6 +552,7 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
             _button(retry_lookup, kb.RETRY_LOOKUP),
             cancel,
             MessageHandler(PLAIN_TEXT, identify_text),
+            *_scans(),
         ],
         CREATE_FAILED: [
             _button(retry_create, kb.RETRY_CREATE),
@@ -511,6 +571,14 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
         return _conversation(states, timeout)
 
 
+def _scans() -> list[BaseHandler[Any, Any, Any]]:
+    """Wherever a customer ID may be typed, a scan (and a choice between codes) may come."""
+    return [
+        MessageHandler(SCAN, identify_scan),
+        CallbackQueryHandler(pick_code, pattern=kb.IDENTIFY_CHOICE_PATTERN),
+    ]
+
+
 def _conversation(
     states: dict[object, list[BaseHandler[Any, Any, Any]]], timeout: float
 ) -> ConversationHandler[Any]:
@@ -520,6 +588,7 @@ def _conversation(
             MessageHandler(PLAIN_TEXT, identify_text),
             MessageHandler(PRIVATE & filters.CONTACT, identify_contact),
             CallbackQueryHandler(next_customer, pattern=f"^{kb.NEXT_CUSTOMER}$"),
+            *_scans(),
         ],
         states=states,
         fallbacks=[

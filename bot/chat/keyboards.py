@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    WebAppInfo,
+)
 
 from bot.domain.contacts import InvalidInput, validate_customer_id
+from bot.domain.scan import ScannedCode, code_label
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Database
+from bot.webapp import scanner_page_url
 
 MAX_CALLBACK_BYTES = 64
 
@@ -35,6 +44,12 @@ QUEUE = "queue"
 CARD_REFRESH_PATTERN = r"^c:r:"
 NEXT_CUSTOMER = "c:next"
 LANGUAGE_PATTERN = r"^l:"
+# A choice between the codes of one photo (prefix "s"): what it is for, a key, the code's index.
+# The codes stay server-side (a Gameball code carries a hash that must never leave the bot).
+IDENTIFY = "i"
+BALANCE = "b"
+IDENTIFY_CHOICE_PATTERN = rf"^s:{IDENTIFY}:"
+BALANCE_CHOICE_PATTERN = rf"^s:{BALANCE}:"
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,49 @@ def card_keyboard(customer_id: str, t: Translator, database: Database) -> Inline
             ]
         ]
     )
+
+
+@dataclass(frozen=True)
+class CodeChoice:
+    """A decoded press on one of several codes' buttons."""
+
+    purpose: str
+    key: str
+    index: int
+
+
+def code_choice_keyboard(
+    purpose: str, key: str, codes: Sequence[ScannedCode]
+) -> InlineKeyboardMarkup:
+    """One button per code, labelled without any hash; the data names the code by position."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(code_label(code), callback_data=f"s:{purpose}:{key}:{index}")]
+            for index, code in enumerate(codes)
+        ]
+    )
+
+
+def parse_code_choice(data: str | None) -> CodeChoice | None:
+    """Decode a code button's data; ``None`` for anything malformed."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[0] != "s" or not parts[2] or not parts[3].isdigit():
+        return None
+    return CodeChoice(parts[1], parts[2], int(parts[3]))
+
+
+def scan_keyboard(
+    scanner_url: str | None, t: Translator
+) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """The 📷 Scan button under the chat, or, without ``SCANNER_URL``, no keyboard at all.
+
+    Sent with every request for a customer ID, so switching the scanner off takes the button
+    away at the next one.
+    """
+    if not scanner_url:
+        return ReplyKeyboardRemove()
+    button = KeyboardButton("📷 " + t("Scan"), web_app=WebAppInfo(scanner_page_url(scanner_url, t)))
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, is_persistent=True)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

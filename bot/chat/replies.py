@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
-from bot.chat.checkout_bot import CheckoutBot
+from bot.chat.checkout_bot import CheckoutBot, Markup
 from bot.chat.context import ChatContext
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError
@@ -18,7 +18,7 @@ from bot.services.customers import CustomerCard
 async def reply(
     update: Update,
     text: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_markup: Markup | None = None,
     *,
     link_preview: bool = True,
 ) -> None:

@@ -15,8 +15,10 @@ from bot.config import CustomerIdScheme, Settings
 from bot.domain.identify import IdRules
 from bot.gameball.client import GameballClient
 from bot.masking import mask_digits_in
+from bot.services.codes import CodeReader
 from bot.services.customers import CustomerService
 from bot.services.gameball import gameball_client
+from bot.services.scans import ScanMemory
 from bot.storage import Database
 
 
@@ -28,8 +30,13 @@ class Services:
     database: Database
     gameball_transport: httpx.AsyncBaseTransport | None = None
     last_credentials_alert: float | None = None
+    code_reader: CodeReader = field(default_factory=CodeReader)
+    scans: ScanMemory = field(init=False)
     _client: GameballClient | None = field(default=None, repr=False)
     _customers: CustomerService | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.scans = ScanMemory(self.settings.conversation_timeout)
 
     @property
     def rules(self) -> IdRules:

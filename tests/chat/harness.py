@@ -76,6 +76,23 @@ class ChatDriver:
         """The user sends a sticker."""
         return await self.process(self.fake.user_sticker(user_id, queue=False))
 
+    async def photo(self, user_id: int, image: bytes, **kwargs: Any) -> list[dict[str, Any]]:
+        """The user sends a photo (an encoded picture), with a ``caption`` if given."""
+        return await self.process(self.fake.user_photo(user_id, image=image, queue=False, **kwargs))
+
+    async def document(
+        self, user_id: int, content: bytes, mime_type: str, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """The user sends a file as a file."""
+        update = self.fake.user_document(
+            user_id, content, mime_type=mime_type, queue=False, **kwargs
+        )
+        return await self.process(update)
+
+    async def web_app_data(self, user_id: int, data: str) -> list[dict[str, Any]]:
+        """The Scan button's Mini App sends what it read."""
+        return await self.process(self.fake.user_web_app_data(user_id, data, queue=False))
+
     def message_with_button(self, chat_id: int, label: str) -> dict[str, Any]:
         """The latest message in the chat that shows a button whose text contains ``label``."""
         return self.fake.message_with_button(chat_id, label)

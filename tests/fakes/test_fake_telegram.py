@@ -8,6 +8,7 @@ Most tests drive a real python-telegram-bot ``Bot`` through :class:`OfflineBotRe
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -18,9 +19,11 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from PIL import Image
 from telegram import (
     Bot,
     BotCommandScopeChat,
+    File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -29,6 +32,7 @@ from telegram import (
     ReplyKeyboardRemove,
     ReplyParameters,
     Update,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, InvalidToken
@@ -697,3 +701,52 @@ async def test_post_update_delivers_to_a_loopback_webhook_with_its_secret(
     assert received == [(update, "s3cret")]
     with pytest.raises(ValueError, match="loopback"):
         await server.post_update("https://bot.example.com/hook", update, None)
+
+
+# --- files and Mini Apps (issue 17) -------------------------------------------------------------
+
+
+async def test_a_photo_the_user_sent_is_downloaded_as_sent(bot: Bot, fake: FakeTelegram) -> None:
+    picture = Image.new("RGB", (640, 480), "white")
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    message = Update.de_json(fake.user_photo(STAFF, image=out.getvalue()), bot).message
+    assert message is not None
+    thumbnail, full = message.photo
+    assert (thumbnail.width, thumbnail.height) == (90, 68)
+    assert (full.width, full.height, full.file_size) == (640, 480, len(out.getvalue()))
+    file = await full.get_file()
+    assert await file.download_as_bytearray() == out.getvalue()
+
+
+async def test_files_nobody_sent_are_not_found(bot: Bot, fake: FakeTelegram) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await bot.get_file("photo-nobody-sent")
+    fake.user_document(STAFF, b"%PDF", mime_type="application/pdf")
+    never_handed_out = f"{bot.base_file_url}/files/file_0"  # no getFile: as PTB would build it
+    unasked = File("document-1", "unique-document-1", file_path=never_handed_out)
+    unasked.set_bot(bot)
+    with pytest.raises(InvalidToken):  # PTB's reading of a 404
+        await unasked.download_as_bytearray()
+
+
+async def test_mini_apps_open_over_https_only(bot: Bot, fake: FakeTelegram) -> None:
+    fake.user_text(STAFF, "/start")
+    for url in ("https://bot.example.com/scan", "http://bot.example.com/scan"):
+        button = KeyboardButton("Scan", web_app=WebAppInfo(url))
+        keyboard = ReplyKeyboardMarkup([[button]])
+        if url.startswith("https"):
+            await bot.send_message(STAFF, "Scan", reply_markup=keyboard)
+        else:
+            with pytest.raises(BadRequest, match=r"(?i)only https links are allowed"):
+                await bot.send_message(STAFF, "Scan", reply_markup=keyboard)
+
+
+def test_what_a_mini_app_sends_arrives_as_web_app_data(fake: FakeTelegram) -> None:
+    update = fake.user_web_app_data(STAFF, "demo-1001482913", queue=False)
+    assert update["message"]["web_app_data"] == {
+        "data": "demo-1001482913",
+        "button_text": "📷 Scan",
+    }
+    captioned = fake.user_photo(STAFF, caption="/balance please", queue=False)["message"]
+    assert captioned["caption_entities"] == [{"type": "bot_command", "offset": 0, "length": 8}]

@@ -64,6 +64,19 @@ class Keyboards:
             )
         for button in itertools.chain.from_iterable(rows):
             _check_button(button, self._keyboard_actions, "keyboard")
+            _check_web_app(button, "keyboard")
+
+
+def _check_web_app(button: dict[str, Any], keyboard: str) -> None:
+    """Mini Apps open over HTTPS only."""
+    web_app = button.get("web_app")
+    if web_app is None:
+        return
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or urlsplit(url).scheme != "https":
+        raise bad_request(
+            f"{keyboard} button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
 
 
 def _is_array_of_arrays(rows: Any) -> bool:

@@ -8,11 +8,11 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from tests.fakes.telegram.media import MediaActions
 from tests.fakes.telegram.methods import MessageMethods
 from tests.fakes.telegram.polling import UpdateMethods
 from tests.fakes.telegram.spec import BotApiCall, BotApiError
 from tests.fakes.telegram.state import public
-from tests.fakes.telegram.users import UserActions
 
 #: The methods the fake emulates, by their canonical names, and what executes each.
 _HANDLERS = {
@@ -30,10 +30,11 @@ _HANDLERS = {
     "setWebhook": "_set_webhook",
     "deleteWebhook": "_delete_webhook",
     "getWebhookInfo": "_get_webhook_info",
+    "getFile": "_get_file",
 }
 
 
-class FakeTelegram(MessageMethods, UpdateMethods, UserActions):
+class FakeTelegram(MessageMethods, UpdateMethods, MediaActions):
     """Validates and executes Bot API calls against in-memory state; the front ends share it."""
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -54,6 +54,8 @@ class TelegramState:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._files: dict[str, bytes] = {}  # file_id → what the user sent
+        self._file_paths: dict[str, str] = {}  # file_path handed out by getFile → file_id
         self._pending_updates: list[dict[str, Any]] = []
         self._allowed_updates: list[str] = []
         self._unanswered_queries: set[str] = set()

@@ -1,4 +1,4 @@
-"""What users do: type, share a contact, send a sticker or a photo, press a button.
+"""What users do: type, share a contact, send a sticker, press a button (photos: ``media``).
 
 Each action stores the user's message (or the button press) as Telegram would and returns the
 update it causes; ``queue=True`` also makes it due for getUpdates, ``queue=False`` leaves it to
@@ -73,17 +73,6 @@ class UserActions(TelegramState):
             "emoji": "👍",
         }
         return self._user_message(user_id, "en", chat_id, None, {"sticker": sticker}, queue)
-
-    def user_photo(
-        self, user_id: int, *, chat_id: int | None = None, queue: bool = True
-    ) -> dict[str, Any]:
-        file_id = f"photo-{next(self._file_ids)}"
-        photo = [
-            {"file_id": f"{file_id}-{size}", "file_unique_id": f"unique-{file_id}-{size}"}
-            | {"width": size, "height": size}
-            for size in (90, 800)
-        ]
-        return self._user_message(user_id, "en", chat_id, None, {"photo": photo}, queue)
 
     def message_with_button(
         self, chat_id: int, label: str, *, exact: bool = False

@@ -24,15 +24,21 @@ from tests.fakes.telegram.core import FakeTelegram
 from tests.fakes.telegram.spec import BotApiError, bad_request
 
 _BOT_API_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/]+)")
+_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
 
 
 async def respond(fake: FakeTelegram, request: HttpRequest) -> HttpResponse:
-    """``/bot<token>/<method>`` with its parameters, answered by ``fake``; anything else is 404.
-
-    A file download (``/file/bot<token>/…``) is a 404 too: the fake stores no files.
+    """``/bot<token>/<method>`` with its parameters, answered by ``fake``; a file download
+    (``/file/bot<token>/<path>``) of what getFile handed out; anything else is 404.
     """
     path, _, query = request.target.partition(b"?")
-    route = _BOT_API_PATH.fullmatch(path.decode("latin-1"))
+    decoded = path.decode("latin-1")
+    download = _FILE_PATH.fullmatch(decoded)
+    if download is not None:
+        content = fake.file_content(unquote(download["token"]), unquote(download["path"]))
+        if content is not None:
+            return HttpResponse(200, content, "application/octet-stream")
+    route = None if download else _BOT_API_PATH.fullmatch(decoded)
     if route is None:
         return _json_response(404, BotApiError(404, "Not Found").envelope())
     if request.method not in ("GET", "POST"):
