@@ -4,7 +4,8 @@ One :class:`GameballClient` owns one ``httpx.AsyncClient`` for the life of the p
 aiohttp's connection layer (``httpx-aiohttp``): pooled keep-alive connections, so an existing
 customer costs a single round trip at the till; Happy Eyeballs; ``HTTPS_PROXY``/``NO_PROXY``
 from the environment; and no automatic resending of a ``POST`` whose connection dropped (only
-the retry policy below decides). Transient faults (429, 5xx, timeouts, network errors, garbage
+the retry policy below decides). Requests are httpx's and go straight to the transport the
+client chose for Gameball's host. Transient faults (429, 5xx, timeouts, network errors, garbage
 from a proxy) are retried with capped, jittered exponential backoff, but never past the
 caller's deadline: a cashier waiting at the till gets an answer or a clear failure within a
 bounded time. Everything else surfaces at once as a typed error from ``errors.py``.
@@ -146,6 +147,11 @@ class GameballClient:
             ),
             transport=transport,  # None: aiohttp, with the environment's proxies
         )
+        #: Where requests go: the aiohttp transport the client chose for Gameball's host (through
+        #: the proxy the environment names, if any). Requests are handed to it directly: the
+        #: client's cookie, auth and redirect machinery, which Gameball's API never uses, cost
+        #: as much CPU as the transport itself in a rush (``bench/README.md``).
+        self._transport = self._http._transport_for_url(self._http.base_url)
 
     def __repr__(self) -> str:
         return f"GameballClient(host={self._host!r})"
@@ -303,7 +309,11 @@ class GameballClient:
         outcome = "interrupted"
         try:
             async with asyncio.timeout(budget):
-                response = await self._http.send(request)
+                response = await self._transport.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except TimeoutError:
             outcome = "timeout"
             raise Unavailable("Gameball did not answer in time") from None
