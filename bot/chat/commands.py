@@ -52,6 +52,7 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
             t("/invite: invite a staff member"),
             t("/staff: see and revoke staff"),
             t("/activity: recent activity and the queue"),
+            t("/orders: recorded purchases and reversals"),
             t("/queue: sign-ups waiting for Gameball"),
         ]
     return "\n".join(lines)
@@ -143,7 +144,7 @@ async def show_balance(
     audit(context, update, action, "found", customer_id)
     query = update.callback_query
     if query is not None and action == "refresh":
-        markup = kb.card_keyboard(customer_id, t, context.services.database)
+        markup = kb.card_keyboard(customer_id, t, context.services)
         try:
             await query.edit_message_text(
                 balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
