@@ -59,7 +59,7 @@ MANAGER_COMMANDS = (
     ("staff", N_("See and revoke staff")),
     ("activity", N_("Recent activity and the queue")),
     ("orders", N_("Recorded purchases and reversals")),
-    ("queue", N_("Sign-ups waiting for Gameball")),
+    ("queue", N_("Sign-ups and purchases waiting for Gameball")),
 )
 ALL_COMMANDS = ("start", *(name for name, _ in STAFF_COMMANDS + MANAGER_COMMANDS))
 #: Seconds of Telegram's bulk rate (30 messages/s) that may go out at once; see _rate_limiter.

@@ -53,7 +53,7 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
             t("/staff: see and revoke staff"),
             t("/activity: recent activity and the queue"),
             t("/orders: recorded purchases and reversals"),
-            t("/queue: sign-ups waiting for Gameball"),
+            t("/queue: sign-ups and purchases waiting for Gameball"),
         ]
     return "\n".join(lines)
 
