@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import re
 
+import httpx
 import pytest
 
 from bot.chat.context import services_of
 from bot.sandbox import Sandbox
+from bot.sandbox.emulator import ORDERS_PREFIX
 from tests.chat.harness import MANAGER, STAFF, ChatDriver, ManualClock
 from tests.chat.purchases import (
     Till,
@@ -24,6 +26,7 @@ from tests.chat.purchases import (
     record_purchase,
     start_purchase,
 )
+from tests.sandbox import AUTH
 
 # --- the card -----------------------------------------------------------------------------------
 
@@ -263,6 +266,22 @@ async def test_a_double_tap_on_confirm_records_once(till: ChatDriver) -> None:
 
     assert len(orders_sent(till.sandbox)) == 1
     assert len(receipts(till)) == 1
+    assert available(till.sandbox) == 1250 + 45
+
+
+async def test_an_order_gameball_says_exists_counts_as_recorded(till: ChatDriver) -> None:
+    await start_purchase(till, "450")
+    draft = till.app.user_data[STAFF]["purchase"]
+    async with httpx.AsyncClient(
+        transport=till.sandbox.transport(), base_url="http://sandbox", headers=AUTH
+    ) as gameball:  # the same order reached Gameball by another way (a retried request)
+        order = {"customerId": "demo-1001", "orderId": draft["order_id"], "totalPaid": 450}
+        order["orderDate"] = "2026-01-01T00:00:00.000Z"
+        assert (await gameball.post(ORDERS_PREFIX, json=order)).status_code == 200
+
+    sent = await till.press(STAFF, "Confirm")
+
+    assert "Earned: 45 Stars" in sent[-1]["text"]  # Gameball answered 9004, then showed it
     assert available(till.sandbox) == 1250 + 45
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 import pytest
@@ -117,3 +118,11 @@ def test_every_amount_typed_on_an_arabic_keyboard_reads_back_the_same(cents: int
     amount = Decimal(cents) / 100
     typed = format_decimal(amount, format="#,##0.00", locale="en").translate(ARABIC_DIGITS)
     assert read(typed) == amount
+
+
+@given(text=st.text(max_size=80))
+def test_any_text_is_an_amount_within_bounds_or_refused_with_a_reason(text: str) -> None:
+    with contextlib.suppress(InvalidInput):  # a refusal always carries its reason code
+        amount = read(text)
+        assert 0 < amount <= LARGEST
+        assert amount == amount.quantize(Decimal("0.01"))
