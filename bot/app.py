@@ -28,8 +28,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.chat import commands, manager
+from bot.chat import commands, manager, orders
 from bot.chat import keyboards as kb
+from bot.chat.checkout import build_checkout_conversation
 from bot.chat.checkout_bot import CheckoutBot
 from bot.chat.context import SERVICES_KEY, ChatContext, services_of
 from bot.chat.errors import on_error
@@ -58,11 +59,14 @@ MANAGER_COMMANDS = (
     ("invite", N_("Invite a staff member")),
     ("staff", N_("See and revoke staff")),
     ("activity", N_("Recent activity and the queue")),
-    ("queue", N_("Sign-ups waiting for Gameball")),
+    ("orders", N_("Recorded purchases and reversals")),
+    ("queue", N_("Sign-ups and purchases waiting for Gameball")),
 )
 ALL_COMMANDS = ("start", *(name for name, _ in STAFF_COMMANDS + MANAGER_COMMANDS))
 #: Seconds of Telegram's bulk rate (30 messages/s) that may go out at once; see _rate_limiter.
 BURST_SECONDS = 10
+#: The handler group of the purchase flow: before everything else (see register_handlers).
+CHECKOUT_GROUP = -1
 
 
 def build_application(
@@ -148,6 +152,10 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     """All handlers, in an order that matters: see the comments."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
+    # The purchase flow in a group of its own, first: while a purchase is open, the amount typed
+    # is its answer (and stops there) instead of a customer ID for the identify flow below.
+    # Leaving it for another customer ends it and lets the update through.
+    add(build_checkout_conversation(settings.conversation_timeout), group=CHECKOUT_GROUP)
     # Groups first: any of our commands there only gets a pointer to a private chat.
     add(CommandHandler(list(ALL_COMMANDS), commands.group_command, filters=~private))
     add(CommandHandler("start", commands.start))
@@ -162,7 +170,7 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     add(CallbackQueryHandler(commands.balance_code_chosen, pattern=kb.BALANCE_CHOICE_PATTERN))
     add(CommandHandler("cancel", commands.cancel_outside_flow))
     add(CallbackQueryHandler(commands.refresh, pattern=kb.CARD_REFRESH_PATTERN))
-    for handler in manager.handlers():
+    for handler in [*manager.handlers(), *orders.handlers()]:
         add(handler)
     # Last: buttons nobody else claimed (old flows, malformed data) are acknowledged only,
     # and commands nobody knows get a pointer to /help (in private chats only: in a group
@@ -211,6 +219,11 @@ async def _post_init(application: BotApplication) -> None:
     recovered = services.database.outbox.recover_sending()
     if recovered:
         log.info("re-queued %d sign-ups interrupted by the last shutdown", recovered)
+    interrupted = services.orders.recover()
+    if interrupted:
+        log.info(
+            "queued %d purchases interrupted by the last shutdown, to check first", interrupted
+        )
     await register_commands(application)
     await notify_finished(application)
 

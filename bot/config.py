@@ -6,6 +6,9 @@ without reading a traceback. Secrets are ``SecretStr`` and never printed.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.contacts import InvalidInput, validate_id_template
+from bot.domain.orders import Store
 
 SUPPORTED_LANGUAGES = ("en", "ar")
 
@@ -25,6 +29,14 @@ class CustomerIdScheme(StrEnum):
 
     ID = "id"
     MOBILE = "mobile"
+
+
+class CheckoutAction(StrEnum):
+    """What the card offers beyond identification (PRODUCT §8); ``redeem`` is not built yet."""
+
+    PURCHASE = "purchase"
+    REDEEM = "redeem"
+    REVERSE = "reverse"
 
 
 class ConfigError(Exception):
@@ -47,6 +59,41 @@ def _parse_id_list(value: object) -> list[int]:
             raise ValueError(f"{item!r} is not a Telegram user ID (digits only)")
         ids.append(int(item))
     return ids
+
+
+def _parse_actions(value: object) -> frozenset[CheckoutAction] | None:
+    """``purchase, reverse`` → those actions; unset stays None, so console mode can choose."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else [str(v) for v in _iterable(value)]
+    actions = set()
+    for item in (item.strip() for item in items):
+        if not item:
+            continue
+        if item.lower() not in set(CheckoutAction):
+            choices = ", ".join(CheckoutAction)
+            raise ValueError(f"{item!r} is not a checkout action (use {choices})")
+        actions.add(CheckoutAction(item.lower()))
+    return frozenset(actions)
+
+
+def _iterable(value: object) -> Iterable[object]:
+    if not isinstance(value, Iterable):
+        raise ValueError("must be a comma-separated list, e.g. purchase,reverse")
+    return value
+
+
+#: Gameball documents no length for merchant and branch fields; customer IDs get 100.
+_MAX_MERCHANT_FIELD = 100
+
+
+def _merchant_field(value: str) -> str:
+    text = value.strip()
+    if len(text) > _MAX_MERCHANT_FIELD:
+        raise ValueError(f"must be at most {_MAX_MERCHANT_FIELD} characters")
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in text):
+        raise ValueError("must not contain control or invisible characters")
+    return text
 
 
 class Settings(BaseSettings):
@@ -74,6 +121,11 @@ class Settings(BaseSettings):
     conversation_timeout: float = Field(600, gt=0)
     store_name: str = ""
     scanner_url: str | None = None
+    checkout_actions: Annotated[frozenset[CheckoutAction] | None, NoDecode] = None
+    store_id: str = ""
+    branch_id: str = ""
+    branch_name: str = ""
+    max_order_amount: Decimal = Field(Decimal(10000), gt=0, le=10**12, decimal_places=2)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
@@ -85,6 +137,16 @@ class Settings(BaseSettings):
     @classmethod
     def _ids(cls, value: object) -> list[int]:
         return _parse_id_list(value)
+
+    @field_validator("checkout_actions", mode="before")
+    @classmethod
+    def _actions(cls, value: object) -> frozenset[CheckoutAction] | None:
+        return _parse_actions(value)
+
+    @field_validator("store_id", "branch_id", "branch_name")
+    @classmethod
+    def _merchant(cls, value: str) -> str:
+        return _merchant_field(value)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -176,6 +238,15 @@ class Settings(BaseSettings):
     def gameball_reads_per_second(self) -> float | None:
         """``GAMEBALL_LIMITS`` as a number, or None for Gameball's documented limits."""
         return None if self.gameball_limits == "documented" else float(self.gameball_limits)
+
+    def offers(self, action: CheckoutAction) -> bool:
+        """Whether ``CHECKOUT_ACTIONS`` switches this till action on."""
+        return action in (self.checkout_actions or ())
+
+    @property
+    def store(self) -> Store:
+        """This till's store and branch, as orders and refunds name them to Gameball."""
+        return Store(self.store_id, self.store_name, self.branch_id, self.branch_name)
 
     @property
     def telegram_file_url(self) -> str:

@@ -28,7 +28,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import BotApplication, build_application, started
-from bot.config import Settings
+from bot.config import CheckoutAction, Settings
 from bot.i18n import Translator, normalise_language, translator
 
 CONSOLE_USER_ID = 1000
@@ -179,7 +179,7 @@ class ConsoleRequest(BaseRequest):
         buttons = _buttons(message.get("reply_markup"))
         if buttons:
             self.choices = [(message, data) for _, data in buttons]
-            labels = [f"[{n}] {label}" for n, (label, _) in enumerate(buttons, 1)]
+            labels = [f"[{n}] {label.translate(_BIDI)}" for n, (label, _) in enumerate(buttons, 1)]
             lines.append("   ".join(labels))
         self.terminal.write("\n".join("  " + line for line in lines))
 
@@ -321,9 +321,15 @@ async def _read_line(stream: TextIO) -> str | None:
 async def chat_in_terminal(
     settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> None:
-    """Run the console session until end of input or ``:quit``."""
+    """Run the console session until end of input or ``:quit``.
+
+    Unless ``CHECKOUT_ACTIONS`` says otherwise, every till action is on: a newcomer should see
+    what the bot can do.
+    """
     from bot.sandbox import Sandbox
 
+    if settings.checkout_actions is None:
+        settings = settings.model_copy(update={"checkout_actions": frozenset(CheckoutAction)})
     language = normalise_language(os.environ.get("LANG")) or settings.default_language
     t = translator(language)
     terminal = Terminal(stdout, colour=stdout.isatty())

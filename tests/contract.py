@@ -35,8 +35,18 @@ def load_spec() -> dict[str, Any]:
     return spec
 
 
+#: The spec gives Refund no ``operationId``; such operations are named ``"METHOD path"`` here.
+REFUND = "POST /api/v4.0/integrations/transactions/refund"
+
+
 def find_operation(operation_id: str) -> tuple[str, str, dict[str, Any]]:
-    """``(METHOD, path template, operation object)`` of the operation with that ``operationId``."""
+    """``(METHOD, path template, operation object)`` of the operation with that ``operationId``
+
+    (or that ``"METHOD path"``, for operations the spec leaves without an id).
+    """
+    method, _, path = operation_id.partition(" ")
+    if path:
+        return method, path, load_spec()["paths"][path][method.lower()]
     for path, item in load_spec()["paths"].items():
         for method in HTTP_METHODS:
             operation = item.get(method)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, CustomerIdScheme, Settings, load_settings
+from bot.config import CheckoutAction, ConfigError, CustomerIdScheme, Settings, load_settings
+from bot.domain.orders import Store
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,10 @@ def test_defaults_match_the_product_contract(monkeypatch: pytest.MonkeyPatch) ->
     assert (settings.webhook_listen, settings.port) == ("0.0.0.0", 8080)
     assert (settings.log_level, settings.log_format) == ("INFO", "text")
     assert settings.gameball_reads_per_second is None  # GAMEBALL_LIMITS=documented
+    assert settings.checkout_actions is None  # identification only (console mode turns all on)
+    assert not any(settings.offers(action) for action in CheckoutAction)
+    assert (settings.store_id, settings.branch_id, settings.branch_name) == ("", "", "")
+    assert settings.max_order_amount == Decimal(10000)
 
 
 def test_values_are_read_from_the_environment_and_dotenv(
@@ -69,6 +75,12 @@ def test_values_are_read_from_the_environment_and_dotenv(
         ("CONVERSATION_TIMEOUT", "-5"),
         ("GAMEBALL_LIMITS", "unlimited"),
         ("GAMEBALL_LIMITS", "0"),
+        ("CHECKOUT_ACTIONS", "purchase,refund"),
+        ("MAX_ORDER_AMOUNT", "ten thousand"),
+        ("MAX_ORDER_AMOUNT", "0"),
+        ("MAX_ORDER_AMOUNT", "450.505"),
+        ("STORE_ID", "S" * 101),
+        ("BRANCH_ID", "B\u200f2"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(
@@ -89,6 +101,29 @@ def test_an_account_with_other_limits_names_its_customer_reads_per_second(
     monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
     monkeypatch.setenv("GAMEBALL_LIMITS", " 250 ")
     assert load_settings().gameball_reads_per_second == 250.0
+
+
+def test_checkout_actions_and_the_store_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("CHECKOUT_ACTIONS", " Purchase, REVERSE ,redeem")
+    monkeypatch.setenv("STORE_ID", " POP1 ")
+    monkeypatch.setenv("STORE_NAME", "City Stars pop-up")
+    monkeypatch.setenv("BRANCH_ID", "B2")
+    monkeypatch.setenv("MAX_ORDER_AMOUNT", "2500.50")
+    settings = load_settings()
+    assert settings.checkout_actions == set(CheckoutAction)
+    assert settings.store == Store("POP1", "City Stars pop-up", "B2", "")
+    assert settings.max_order_amount == Decimal("2500.50")
+
+
+def test_empty_checkout_actions_mean_identification_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("CHECKOUT_ACTIONS", "")
+    settings = load_settings()
+    assert settings.checkout_actions == frozenset()
+    assert not settings.offers(CheckoutAction.PURCHASE)
 
 
 def test_gameball_keys_are_required_unless_sandbox() -> None:

@@ -29,7 +29,7 @@ async def test_start_lists_demo_customers_and_a_demo_id_gives_a_card(tmp_path: P
     assert "demo-1003" in output
     assert "Omar Hassan" in output
     assert "1,250 Stars" in output
-    assert "[1] 🔄 Refresh   [2] ➡️ Next customer" in output
+    assert "[1] 🛒 Record purchase   [2] 🔄 Refresh   [3] ➡️ Next customer" in output
     assert "<b>" not in output  # HTML is rendered, not shown
 
 

@@ -111,7 +111,8 @@ def test_the_installed_bot_shows_arabic_staff_an_arabic_card(
     card = output.rsplit("Omar Hassan", 1)[1]
     assert "معرّف العميل: demo-1001" in card  # Customer ID
     assert "الرصيد المتاح: 1,250 Stars" in card  # Available
-    assert "[1] 🔄 تحديث   [2] ➡️ العميل التالي" in card  # Refresh, Next customer
+    # Record purchase (console mode offers every till action), Refresh, Next customer
+    assert "[1] 🛒 تسجيل الشراء   [2] 🔄 تحديث   [3] ➡️ العميل التالي" in card
 
 
 def test_the_installed_bot_carries_the_scanner_page(installed: Path, elsewhere: Path) -> None:

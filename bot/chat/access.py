@@ -49,10 +49,11 @@ def _keep_profile_current(context: ChatContext, member: StaffMember, user: User)
         )
 
 
-def requires(role: Role) -> Callable[[Handler], Handler]:
+def requires(role: Role, *, explain: bool = True) -> Callable[[Handler], Handler]:
     """Run the handler only for users holding ``role`` (managers hold every role), in private.
 
-    Denied updates get a short explanation and end any conversation they belonged to.
+    Denied updates end any conversation they belonged to and get a short explanation, unless
+    ``explain`` is off: for a handler that passes the update on to one that will explain.
     """
 
     def decorate(callback: Handler) -> Handler:
@@ -60,12 +61,14 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
         async def guarded(update: Update, context: ChatContext) -> object:
             chat = update.effective_chat
             if chat is not None and chat.type != Chat.PRIVATE:
-                await point_to_private_chat(update, context)
+                if explain:
+                    await point_to_private_chat(update, context)
                 return ConversationHandler.END
             member = _member_of(context, update)
             current = None if member is None else member.role
             if _RANK[current] < _RANK[role]:
-                await _refuse(update, context, current)
+                if explain:
+                    await _refuse(update, context, current)
                 return ConversationHandler.END
             if member is not None and update.effective_user is not None:
                 _keep_profile_current(context, member, update.effective_user)

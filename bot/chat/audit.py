@@ -1,6 +1,14 @@
-"""Audit helpers for handlers: who did what to which customer, in which store (PRODUCT §3)."""
+"""Audit helpers for handlers: who did what to which customer, in which store (PRODUCT §3).
+
+Purchases and reversals also keep their amount, points and order ID in ``detail`` (as JSON, so
+``/activity`` can show them in the reader's language); never contact details.
+"""
 
 from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TypedDict, cast
 
 from telegram import Update
 
@@ -41,3 +49,31 @@ def failure_result(exc: GameballError) -> str:
     if isinstance(exc, Unauthorized):
         return "unauthorized"
     return "rejected"
+
+
+class OrderDetail(TypedDict):
+    """What the audit log keeps of a purchase, its preview or its reversal."""
+
+    order: str
+    amount: str
+    currency: str | None
+    points: float | None
+
+
+def order_detail(
+    order_id: str, amount: Decimal, currency: str | None, points: float | None = None
+) -> str:
+    """The ``detail`` of an order's audit entry."""
+    detail = OrderDetail(order=order_id, amount=str(amount), currency=currency, points=points)
+    return json.dumps(detail, ensure_ascii=False)
+
+
+def read_order_detail(detail: str | None) -> OrderDetail | None:
+    """An order's details back from an audit entry; None for entries of other kinds."""
+    try:
+        parsed = json.loads(detail or "")
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or not {"order", "amount"} <= parsed.keys():
+        return None
+    return cast(OrderDetail, parsed)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, get_datetime_format
 from babel.numbers import UnknownCurrencyError, format_currency, format_decimal
 
 from bot.domain.identify import NewCustomer
@@ -37,7 +38,7 @@ def number(value: float, t: Translator) -> str:
     return format_decimal(shown, locale=t.locale)
 
 
-def money(value: float, currency: str | None, t: Translator) -> str:
+def money(value: float | Decimal, currency: str | None, t: Translator) -> str:
     """A money amount in the programme's currency, formatted for the reader."""
     if currency:
         try:
@@ -56,6 +57,17 @@ def date_text(raw: str, t: Translator) -> str:
     return format_date(parsed.date(), format="d MMM y", locale=t.locale)
 
 
+def day_and_time(at: datetime, t: Translator) -> str:
+    """``Mar 3, 14:05`` / ``3 مارس، 14:05``: day and time joined as the reader's locale joins them.
+
+    CLDR has no day-and-time skeleton, so the two are formatted apart and combined with the
+    locale's date-time pattern, as Babel's ``format_datetime`` combines its named formats.
+    """
+    day = format_skeleton("MMMd", at, locale=t.locale)
+    time = format_skeleton("Hm", at, locale=t.locale)
+    return str(get_datetime_format("medium", locale=t.locale)).format(time, day)
+
+
 def balance_card(card: CustomerCard, t: Translator) -> str:
     """One HTML message with everything staff need at the till."""
     lines = [f"👤 <b>{isolate(card.name)}</b>"] if card.name else []
@@ -67,13 +79,23 @@ def balance_card(card: CustomerCard, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def _points(value: float, balance: CustomerBalance, t: Translator) -> str:
-    name = balance.points_name or t("points")
+def points_text(value: float, points_name: str | None, t: Translator) -> str:
+    """``1,250 Stars``: a count of points under the programme's name for them."""
+    name = points_name or t("points")
     return f"{number(value, t)} {html.escape(name)}"
 
 
+def worth_text(value: float | None, currency: str | None, t: Translator) -> str:
+    """`` (worth EGP125.00)`` after a number of points, or nothing when the value is unknown."""
+    return "" if value is None else t(" (worth {amount})", amount=money(value, currency, t))
+
+
+def _points(value: float, balance: CustomerBalance, t: Translator) -> str:
+    return points_text(value, balance.points_name, t)
+
+
 def _worth(value: float | None, balance: CustomerBalance, t: Translator) -> str:
-    return "" if value is None else t(" (worth {amount})", amount=money(value, balance.currency, t))
+    return worth_text(value, balance.currency, t)
 
 
 def _balance_lines(balance: CustomerBalance, t: Translator) -> list[str]:

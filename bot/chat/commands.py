@@ -55,7 +55,8 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
             t("/invite: invite a staff member"),
             t("/staff: see and revoke staff"),
             t("/activity: recent activity and the queue"),
-            t("/queue: sign-ups waiting for Gameball"),
+            t("/orders: recorded purchases and reversals"),
+            t("/queue: sign-ups and purchases waiting for Gameball"),
         ]
     return "\n".join(lines)
 
@@ -180,7 +181,7 @@ async def show_balance(
     audit(context, update, action, "found", card.customer_id)
     query = update.callback_query
     if query is not None and action == "refresh":
-        markup = kb.card_keyboard(card.customer_id, t, context.services.database)
+        markup = kb.card_keyboard(card.customer_id, t, context.services)
         try:
             await query.edit_message_text(
                 balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup

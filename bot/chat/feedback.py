@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import html
 
-from bot.domain import contacts
+from bot.domain import contacts, money
 from bot.domain.contacts import InvalidInput, example_mobile
-from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized
+from bot.gameball.errors import (
+    GameballError,
+    NotFound,
+    NotReversible,
+    Rejected,
+    TransactionNotFound,
+    Unauthorized,
+)
 from bot.i18n import N_, Translator
 
 _INPUT_REASONS = {
@@ -27,6 +34,12 @@ _INPUT_REASONS = {
     contacts.ID_BAD_CHARACTERS: N_("A customer ID can't contain spaces or invisible characters."),
     contacts.ID_ONLY_DOTS: N_("A customer ID can't be only dots."),
     contacts.NAME_TOO_LONG: N_("A name has at most 100 characters."),
+    money.AMOUNT_NOT_A_NUMBER: N_("That is not an amount."),
+    money.AMOUNT_ZERO: N_("The amount must be more than zero."),
+    money.AMOUNT_NEGATIVE: N_("An amount can't be negative."),
+    money.AMOUNT_TOO_PRECISE: N_("An amount has at most two decimals."),
+    money.AMOUNT_TOO_LARGE: N_("That is far more than one purchase."),
+    money.AMOUNT_OTHER_CURRENCY: N_("That is another currency: the programme uses {currency}."),
 }
 
 _MOBILE_REASONS = {reason for reason in _INPUT_REASONS if reason.startswith("mobile_")}
@@ -34,10 +47,21 @@ _MOBILE_REASONS = {reason for reason in _INPUT_REASONS if reason.startswith("mob
 
 def invalid_input_text(exc: InvalidInput, t: Translator, region: str) -> str:
     """Why the input was refused, with an example for mobile numbers; then a second chance."""
-    reason = t(_INPUT_REASONS.get(exc.reason, N_("That wasn't accepted.")))
-    if exc.reason in _MOBILE_REASONS:
-        example = html.escape(example_mobile(region))
-        reason += " " + t("Example: {example}.", example=f"<code>{example}</code>")
+    example = example_mobile(region) if exc.reason in _MOBILE_REASONS else None
+    return _refusal(exc, t, example)
+
+
+def invalid_amount_text(
+    exc: InvalidInput, t: Translator, currency: str | None, example: str
+) -> str:
+    """Why the amount was refused, with an example; then a second chance."""
+    return _refusal(exc, t, example, currency=currency or "")
+
+
+def _refusal(exc: InvalidInput, t: Translator, example: str | None, **values: str) -> str:
+    reason = t(_INPUT_REASONS.get(exc.reason, N_("That wasn't accepted.")), **values)
+    if example is not None:
+        reason += " " + t("Example: {example}.", example=f"<code>{html.escape(example)}</code>")
     return "⚠️ " + reason + " " + t("Please try again.")
 
 
@@ -45,6 +69,10 @@ def gameball_error_text(exc: GameballError, t: Translator) -> str:
     """A clear sentence for a Gameball failure."""
     if isinstance(exc, Unauthorized):
         return "⛔ " + t("The bot's loyalty credentials are rejected. Please tell a manager.")
+    if isinstance(exc, NotReversible):
+        return "⚠️ " + t("Gameball says this order cannot be reversed.")
+    if isinstance(exc, TransactionNotFound):
+        return "⚠️ " + t("Gameball does not know this order, so there is nothing to reverse.")
     if isinstance(exc, Rejected):
         reason = html.escape(exc.message) if exc.message else t("no reason given")
         return "⚠️ " + t("Gameball did not accept this: {reason}", reason=reason)

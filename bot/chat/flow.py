@@ -1,8 +1,8 @@
-"""The draft of the identify flow and the guard every flow step runs behind.
+"""Flow drafts and the guard every flow step runs behind (identify and purchase alike).
 
-The draft of the customer being created lives in ``user_data["flow"]`` (persisted, so a restart
-loses nothing); its short ``id`` is in every button, so buttons on old messages cannot act on a
-newer flow.
+A flow's draft lives in ``user_data`` (persisted, so a restart loses nothing): the customer being
+created under ``"flow"``, the purchase being recorded under ``"purchase"``. Its short ``id`` is
+in every button of the flow, so buttons on old messages cannot act on a newer flow.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import functools
 import secrets
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -21,6 +22,7 @@ from bot.chat.access import requires
 from bot.chat.context import ChatContext
 from bot.chat.replies import ask_id_text, reply
 from bot.domain.identify import NewCustomer
+from bot.i18n import N_
 
 END = ConversationHandler.END
 #: The conversation state in which the bot waits for a customer ID.
@@ -30,10 +32,31 @@ FLOW_KEY = "flow"
 Step = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
 
 
+@dataclass(frozen=True)
+class Drafts:
+    """Where a flow keeps its draft, how its buttons start, and what it says when it expired."""
+
+    key: str
+    prefix: str
+    expired: str
+
+
+IDENTIFY = Drafts(
+    FLOW_KEY,
+    kb.IDENTIFY_FLOW,
+    N_("This sign-up expired after a long pause. Send the customer's ID to start again."),
+)
+
+
+def draft_in(context: ChatContext, drafts: Drafts) -> dict[str, Any] | None:
+    """The draft of that flow in progress for this user, if any."""
+    draft = context.user_data.get(drafts.key) if context.user_data is not None else None
+    return draft if isinstance(draft, dict) else None
+
+
 def current_flow(context: ChatContext) -> dict[str, Any] | None:
-    """The draft of the flow in progress for this user, if any."""
-    flow = context.user_data.get(FLOW_KEY) if context.user_data is not None else None
-    return flow if isinstance(flow, dict) else None
+    """The draft of the identify flow in progress for this user, if any."""
+    return draft_in(context, IDENTIFY)
 
 
 def start_flow(context: ChatContext, customer_id: str | None, mobile: str | None) -> dict[str, Any]:
@@ -88,41 +111,51 @@ def persist(context: ChatContext, flow: dict[str, Any]) -> None:
 # --- step decorators -------------------------------------------------------------------------
 
 
-def flow_step(callback: Step) -> Step:
-    """A step inside a flow: staff only, the draft must exist and must not have expired.
+def guarded(drafts: Drafts, missing: Step) -> Callable[[Step], Step]:
+    """Steps inside a flow: staff only, the draft must exist and must not have expired.
 
     The expiry check here makes ``CONVERSATION_TIMEOUT`` hold across restarts too (PTB's
-    timeout jobs do not survive one). Button presses must carry the current flow's id.
+    timeout jobs do not survive one). Button presses must carry the current draft's id; without
+    a draft, ``missing`` answers.
     """
 
-    @requires("staff")
-    @functools.wraps(callback)
-    async def step(update: Update, context: ChatContext) -> object:
-        flow = current_flow(context)
-        query = update.callback_query
-        if query is not None:
-            button = kb.parse_flow_data(query.data)
-            if flow is None or button is None or button.flow_id != flow["id"]:
-                t = context.t(update)
-                await query.answer(t("That button belongs to an earlier customer."))
-                return None
-        if flow is None:
-            return await ask_for_id(update, context)
-        timeout = context.services.settings.conversation_timeout
-        if time.time() - float(flow.get("touched", 0)) > timeout:
-            await say_expired(update, context)
-            return end_flow(context)
-        flow["touched"] = time.time()
-        return await callback(update, context)
+    def decorate(callback: Step) -> Step:
+        @requires("staff")
+        @functools.wraps(callback)
+        async def step(update: Update, context: ChatContext) -> object:
+            draft = draft_in(context, drafts)
+            query = update.callback_query
+            if query is not None:
+                button = kb.parse_flow_data(query.data, drafts.prefix)
+                if draft is None or button is None or button.flow_id != draft["id"]:
+                    t = context.t(update)
+                    await query.answer(t("That button belongs to an earlier customer."))
+                    return None
+            if draft is None:
+                return await missing(update, context)
+            timeout = context.services.settings.conversation_timeout
+            if time.time() - float(draft.get("touched", 0)) > timeout:
+                await say_expired(update, context, drafts)
+                assert context.user_data is not None
+                context.user_data.pop(drafts.key, None)
+                return END
+            draft["touched"] = time.time()
+            return await callback(update, context)
 
-    return step
+        return step
+
+    return decorate
 
 
-async def say_expired(update: Update, context: ChatContext) -> None:
+#: A step of the identify flow; without a draft it asks for a customer ID.
+flow_step = guarded(IDENTIFY, ask_for_id)
+
+
+async def say_expired(update: Update, context: ChatContext, drafts: Drafts = IDENTIFY) -> None:
+    """Tell the user their flow expired (after ``CONVERSATION_TIMEOUT`` of silence)."""
     t = context.t(update)
-    text = t("This sign-up expired after a long pause. Send the customer's ID to start again.")
     if update.callback_query:
         await update.callback_query.answer()
     chat = update.effective_chat
     if chat is not None:
-        await context.bot.send_message(chat.id, text)
+        await context.bot.send_message(chat.id, t(drafts.expired))

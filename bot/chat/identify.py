@@ -522,8 +522,7 @@ def hint_for(state: int) -> MessageHandler[Any, Any]:
 
 def _button(callback: Step, *actions: str) -> CallbackQueryHandler[Any, Any]:
     """A handler for flow buttons with one of ``actions``."""
-    pattern = r"^f:[\w-]+:(" + "|".join(actions) + r")$"
-    return CallbackQueryHandler(callback, pattern=pattern)
+    return CallbackQueryHandler(callback, pattern=kb.flow_pattern(kb.IDENTIFY_FLOW, *actions))
 
 
 def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:

@@ -1,8 +1,9 @@
 """Inline keyboards and the callback data behind their buttons.
 
 Callback data is at most 64 bytes (Telegram's limit). Flow buttons carry the flow's short id, so
-a button on an old message cannot act on a newer flow. Customer IDs that would not fit are kept
-server-side (``refs``) and referred to by a short key (PRODUCT §5).
+a button on an old message cannot act on a newer flow; each flow has its own prefix (``f`` for
+identify, ``p`` for a purchase). Customer IDs that would not fit are kept server-side (``refs``)
+and referred to by a short key (PRODUCT §5).
 """
 
 from __future__ import annotations
@@ -16,18 +17,25 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    Update,
     WebAppInfo,
 )
 
+from bot.config import CheckoutAction
 from bot.domain.contacts import InvalidInput, validate_customer_id
 from bot.domain.scan import ScannedCode, code_label
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.services.container import Services
 from bot.storage import Database
 from bot.webapp import scanner_page_url
 
 MAX_CALLBACK_BYTES = 64
 
-# Flow actions (prefix "f").
+#: Prefixes of the two flows' buttons.
+IDENTIFY_FLOW = "f"
+PURCHASE_FLOW = "p"
+
+# Identify flow actions (prefix "f"); CANCEL also ends a purchase.
 CREATE_PROFILE = "new"
 CANCEL = "cancel"
 SKIP = "skip"
@@ -41,7 +49,15 @@ RETRY_LOOKUP = "r_lookup"
 RETRY_CREATE = "r_create"
 QUEUE = "queue"
 
-CARD_REFRESH_PATTERN = r"^c:r:"
+# Purchase flow actions (prefix "p").
+CONFIRM_PURCHASE = "ok"
+CHANGE_AMOUNT = "amount"
+
+#: A card's buttons: Refresh and Record purchase carry the customer, by value or by a ref.
+CARD_REFRESH = "c:r:"
+RECORD_PURCHASE = "p:new:"
+CARD_REFRESH_PATTERN = rf"^{CARD_REFRESH}"
+RECORD_PURCHASE_PATTERN = rf"^{RECORD_PURCHASE}"
 NEXT_CUSTOMER = "c:next"
 LANGUAGE_PATTERN = r"^l:"
 # A choice between the codes of one photo (prefix "s"): what it is for, a key, the code's index.
@@ -60,25 +76,32 @@ class FlowButton:
     action: str
 
 
-def flow_data(flow_id: str, action: str) -> str:
+def flow_data(flow_id: str, action: str, prefix: str = IDENTIFY_FLOW) -> str:
     """Callback data for a button of the flow ``flow_id``."""
-    return f"f:{flow_id}:{action}"
+    return f"{prefix}:{flow_id}:{action}"
 
 
-def parse_flow_data(data: str | None) -> FlowButton | None:
+def parse_flow_data(data: str | None, prefix: str = IDENTIFY_FLOW) -> FlowButton | None:
     """Decode flow callback data; ``None`` for anything malformed."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != "f" or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != prefix or not parts[1] or not parts[2]:
         return None
     return FlowButton(parts[1], parts[2])
 
 
-def flow_keyboard(flow_id: str, rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def flow_pattern(prefix: str, *actions: str) -> str:
+    """The callback pattern of a flow's buttons with one of ``actions``."""
+    return rf"^{prefix}:[\w-]+:(" + "|".join(actions) + r")$"
+
+
+def flow_keyboard(
+    flow_id: str, rows: Sequence[Sequence[tuple[str, str]]], prefix: str = IDENTIFY_FLOW
+) -> InlineKeyboardMarkup:
     """A keyboard of ``(label, action)`` rows for one flow."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(label, callback_data=flow_data(flow_id, action))
+                InlineKeyboardButton(label, callback_data=flow_data(flow_id, action, prefix))
                 for label, action in row
             ]
             for row in rows
@@ -86,17 +109,19 @@ def flow_keyboard(flow_id: str, rows: Sequence[Sequence[tuple[str, str]]]) -> In
     )
 
 
-def customer_ref(customer_id: str, database: Database) -> str:
-    """Callback data that refreshes ``customer_id``'s card, by value or by a stored key."""
-    direct = f"c:r:={customer_id}"
+def customer_ref(customer_id: str, database: Database, prefix: str = CARD_REFRESH) -> str:
+    """Callback data naming ``customer_id`` after ``prefix``, by value or by a stored key."""
+    direct = f"{prefix}={customer_id}"
     if len(direct.encode()) <= MAX_CALLBACK_BYTES:
         return direct
-    return f"c:r:#{database.refs.put(customer_id)}"
+    return f"{prefix}#{database.refs.put(customer_id)}"
 
 
-def resolve_customer_ref(data: str | None, database: Database) -> str | None:
-    """The customer ID behind refresh callback data, ``None`` if unknown or malformed."""
-    payload = (data or "").removeprefix("c:r:")
+def resolve_customer_ref(
+    data: str | None, database: Database, prefix: str = CARD_REFRESH
+) -> str | None:
+    """The customer ID behind such callback data, ``None`` if unknown or malformed."""
+    payload = (data or "").removeprefix(prefix)
     if payload.startswith("="):
         customer_id: str | None = payload[1:]
     elif payload.startswith("#"):
@@ -114,15 +139,35 @@ def _is_valid_id(customer_id: str) -> bool:
         return False
 
 
-def card_keyboard(customer_id: str, t: Translator, database: Database) -> InlineKeyboardMarkup:
-    """Buttons under a balance card: Refresh and Next customer."""
+def card_keyboard(customer_id: str, t: Translator, services: Services) -> InlineKeyboardMarkup:
+    """Buttons under a balance card: Record purchase (when on) above Refresh and Next customer."""
+    database = services.database
+    rows = [
+        [
+            InlineKeyboardButton(
+                "🔄 " + t("Refresh"), callback_data=customer_ref(customer_id, database)
+            ),
+            next_customer_button(t),
+        ]
+    ]
+    if services.settings.offers(CheckoutAction.PURCHASE):
+        data = customer_ref(customer_id, database, RECORD_PURCHASE)
+        rows.insert(0, [InlineKeyboardButton("🛒 " + t("Record purchase"), callback_data=data)])
+    return InlineKeyboardMarkup(rows)
+
+
+def next_customer_button(t: Translator) -> InlineKeyboardButton:
+    """Next customer: asks for the next ID (under cards and receipts)."""
+    return InlineKeyboardButton("➡️ " + t("Next customer"), callback_data=NEXT_CUSTOMER)
+
+
+def yes_no_keyboard(yes: str, yes_data: str, no: str, no_data: str) -> InlineKeyboardMarkup:
+    """The two answers to "are you sure?", side by side."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    "🔄 " + t("Refresh"), callback_data=customer_ref(customer_id, database)
-                ),
-                InlineKeyboardButton("➡️ " + t("Next customer"), callback_data=NEXT_CUSTOMER),
+                InlineKeyboardButton(yes, callback_data=yes_data),
+                InlineKeyboardButton(no, callback_data=no_data),
             ]
         ]
     )
@@ -169,6 +214,20 @@ def scan_keyboard(
         return ReplyKeyboardRemove()
     button = KeyboardButton("📷 " + t("Scan"), web_app=WebAppInfo(scanner_page_url(scanner_url, t)))
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, is_persistent=True)
+
+
+def page_data(update: Update, default: tuple[str, str]) -> tuple[str, str]:
+    """The two fields after a list's prefix in ``x:y:<older than>:<filter>`` button data."""
+    data = update.callback_query.data if update.callback_query else None
+    parts = (data or "").split(":")
+    return (parts[2], parts[3]) if len(parts) == 4 else default
+
+
+def pressed_number(update: Update) -> int | None:
+    """The number ending the pressed button's data, such as ``m:rv:42`` (a person, an order)."""
+    data = update.callback_query.data if update.callback_query else None
+    tail = (data or "").rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -1,5 +1,7 @@
 """Manager commands (PRODUCT §3): ``/invite``, ``/staff`` with Revoke, ``/activity``, ``/queue``.
 
+(``/orders`` and reversals are in ``bot.chat.orders``; ``/activity`` links to them.)
+
 A manager runs the team from their phone: invite a pop-up worker with a one-time link, see
 what each person did, and cut someone off at once. Every handler checks the manager role when
 it runs, including button presses on old lists.
@@ -8,21 +10,23 @@ it runs, including button presses on old lists.
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
 
-from babel.dates import format_datetime, format_skeleton, get_datetime_format
+from babel.dates import format_datetime
 from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.chat import keyboards as kb
 from bot.chat.access import requires
-from bot.chat.audit import audit
-from bot.chat.cards import code
+from bot.chat.audit import audit, read_order_detail
+from bot.chat.cards import code, day_and_time
 from bot.chat.context import ChatContext
-from bot.chat.replies import reply
+from bot.chat.orders import ORDERS_BUTTON_DATA
+from bot.chat.receipts import order_summary
+from bot.chat.replies import reply, show_page
 from bot.i18n import Translator
+from bot.services.customers import Programme
 from bot.storage import AuditEntry, Database, StaffMember
 
 ACTIVITY_PAGE = 10
@@ -99,34 +103,21 @@ def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-def _target(update: Update) -> int | None:
-    data = update.callback_query.data if update.callback_query else None
-    tail = (data or "").rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
-
-
 @requires("manager")
 async def revoke_ask(update: Update, context: ChatContext) -> None:
     """Revoke button: ask for confirmation first (a mistaken tap costs a worker their shift)."""
     query = update.callback_query
     assert query is not None
     t = context.t(update)
-    target = _target(update)
+    target = kb.pressed_number(update)
     member = context.services.database.staff.get(target) if target else None
     await query.answer()
     if member is None:
         await reply(update, t("That person no longer has access."))
         return
     name = html.escape(_shown_name(member))
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t("Yes, revoke"), callback_data=f"{REVOKE_YES}:{member.user_id}"
-                ),
-                InlineKeyboardButton(t("No"), callback_data=f"{REVOKE_NO}:{member.user_id}"),
-            ]
-        ]
+    markup = kb.yes_no_keyboard(
+        t("Yes, revoke"), f"{REVOKE_YES}:{member.user_id}", t("No"), f"{REVOKE_NO}:{member.user_id}"
     )
     await reply(update, t("Revoke access for {name}?", name=f"<b>{name}</b>"), reply_markup=markup)
 
@@ -138,7 +129,7 @@ async def revoke_answer(update: Update, context: ChatContext) -> None:
     assert query is not None
     t = context.t(update)
     await query.answer()
-    target = _target(update)
+    target = kb.pressed_number(update)
     if target is None or (query.data or "").startswith(REVOKE_NO + ":"):
         await query.edit_message_text(t("Nothing changed."))
         return
@@ -148,31 +139,22 @@ async def revoke_answer(update: Update, context: ChatContext) -> None:
     await query.edit_message_text(text)
 
 
-def _day_and_time(at: datetime, t: Translator) -> str:
-    """``Mar 3, 14:05`` / ``3 مارس، 14:05``: day and time joined as the reader's locale joins them.
-
-    CLDR has no day-and-time skeleton, so the two are formatted apart and combined with the
-    locale's date-time pattern, as Babel's ``format_datetime`` combines its named formats.
-    """
-    day = format_skeleton("MMMd", at, locale=t.locale)
-    time = format_skeleton("Hm", at, locale=t.locale)
-    return str(get_datetime_format("medium", locale=t.locale)).format(time, day)
-
-
-def _entry_line(entry: AuditEntry, t: Translator) -> str:
-    when = _day_and_time(entry.at, t)
+def _entry_line(entry: AuditEntry, programme: Programme, t: Translator) -> str:
+    when = day_and_time(entry.at, t)
     who = html.escape(entry.actor_name or str(entry.actor_id))
     customer = f" {code(entry.customer_id)}" if entry.customer_id else ""
+    order = read_order_detail(entry.detail)
+    amounts = f" · {order_summary(order, programme, t)}" if order else ""
     store = f" · {html.escape(entry.store)}" if entry.store else ""
     what = f"{html.escape(entry.action)} → {html.escape(entry.result)}"
-    return f"{when} · {who} · {what}{customer}{store}"
+    return f"{when} · {who} · {what}{customer}{amounts}{store}"
 
 
 def _activity_markup(
     older_than: int | None, actor_id: int | None, t: Translator, members: list[StaffMember]
 ) -> InlineKeyboardMarkup:
     """``older_than`` is the id of the oldest entry shown when older ones exist, else None."""
-    rows: list[list[InlineKeyboardButton]] = []
+    rows = [[InlineKeyboardButton("🧾 " + t("Orders"), callback_data=ORDERS_BUTTON_DATA)]]
     if older_than is not None:
         rows.append(
             [
@@ -214,22 +196,15 @@ async def _send_activity(
     t = context.t(update)
     database = context.services.database
     entries, older_than = _activity_page(database, before_id, actor_id)
-    queued = database.outbox.pending_count()
     header = "<b>" + t("Recent activity") + "</b>"
     if actor_id is not None:
         member = database.staff.get(actor_id)
         header += " · " + html.escape(_shown_name(member) if member else str(actor_id))
-    lines = [header, t("Sign-ups waiting in the queue: {count}", count=queued), ""]
-    lines += [_entry_line(entry, t) for entry in entries] or [t("No activity yet.")]
+    lines = [header, _queue_text(database, t), ""]
+    programme = context.services.customers.programme
+    lines += [_entry_line(entry, programme, t) for entry in entries] or [t("No activity yet.")]
     markup = _activity_markup(older_than, actor_id, t, database.staff.list_active())
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await query.edit_message_text(
-            "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-    else:
-        await reply(update, "\n".join(lines), reply_markup=markup)
+    await show_page(update, "\n".join(lines), markup)
 
 
 @requires("manager")
@@ -241,8 +216,7 @@ async def activity(update: Update, context: ChatContext) -> None:
 @requires("manager")
 async def activity_page(update: Update, context: ChatContext) -> None:
     """Older / per-person / Everyone buttons under the activity list."""
-    parts = ((update.callback_query.data if update.callback_query else "") or "").split(":")
-    before, actor = (parts[2], parts[3]) if len(parts) == 4 else ("0", "0")
+    before, actor = kb.page_data(update, ("0", "0"))
     if not (before.isdigit() and actor.isdigit()):
         return
     await _send_activity(update, context, int(before) or None, int(actor) or None)
@@ -250,10 +224,18 @@ async def activity_page(update: Update, context: ChatContext) -> None:
 
 @requires("manager")
 async def queue(update: Update, context: ChatContext) -> None:
-    """``/queue``: how many sign-ups are waiting for Gameball."""
-    t = context.t(update)
-    count = context.services.database.outbox.pending_count()
-    await reply(update, t("Sign-ups waiting in the queue: {count}", count=count))
+    """``/queue``: how many sign-ups and purchases are waiting for Gameball."""
+    await reply(update, _queue_text(context.services.database, context.t(update)))
+
+
+def _queue_text(database: Database, t: Translator) -> str:
+    """What waits for Gameball: sign-ups and purchases."""
+    return "\n".join(
+        [
+            t("Sign-ups waiting in the queue: {count}", count=database.outbox.pending_count()),
+            t("Purchases waiting in the queue: {count}", count=database.orders.queued_count()),
+        ]
+    )
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -1,9 +1,11 @@
-"""The queue of sign-ups waiting for Gameball (PRODUCT §5 "Nothing lost").
+"""The queue of sign-ups and purchases waiting for Gameball (PRODUCT §5, §8 "Nothing lost").
 
-A creation that failed because Gameball was unavailable can be queued. The queue lives in
-SQLite; a repeating job sends due items with backoff, and tells the staff member once when the
-profile exists (with its card) or why it finally failed. Items interrupted by a crash are sent
-again — the upsert is idempotent — and a finished item is reported exactly once
+A creation that failed because Gameball was unavailable can be queued; a purchase Gameball did
+not take is queued by itself. The queue lives in SQLite (``outbox`` and ``orders``); one
+repeating job sends due items with backoff, and tells the staff member once when the profile
+exists (with its card) or the purchase is recorded (with its receipt), or why it finally failed.
+Items interrupted by a crash are sent again (the upsert is idempotent; an order is first looked
+up in Gameball, see ``bot.services.orders``), and a finished item is reported exactly once
 (``mark_notified``).
 """
 
@@ -11,33 +13,33 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.chat.audit import audit
+from bot.chat.audit import audit, order_detail
 from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, services_of
+from bot.chat.receipts import sale_text, send_receipt
 from bot.chat.replies import reply, send_new_customer_card
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
 from bot.services.container import Services
-from bot.storage import OutboxItem
+from bot.services.orders import Outcome, Result
+from bot.services.retries import ATTEMPT_DEADLINE, retry_at
+from bot.storage import OrderRow, OutboxItem
 
 log = logging.getLogger(__name__)
 
-#: How often the job looks for due items, and the backoff between attempts of one item.
+#: How often the job looks for due items (the backoff between attempts: ``services.retries``).
 POLL_INTERVAL = 15.0
-FIRST_RETRY = timedelta(seconds=30)
-MAX_RETRY_GAP = timedelta(minutes=15)
 #: After this long a queued sign-up is reported as failed rather than retried forever.
 GIVE_UP_AFTER = timedelta(hours=24)
-#: Each background attempt may take longer than an interactive one: nobody is waiting.
-ATTEMPT_DEADLINE = 30.0
 
 
 async def enqueue_creation(update: Update, context: ChatContext, customer: NewCustomer) -> None:
@@ -84,18 +86,17 @@ def _customer_of(item: OutboxItem) -> NewCustomer:
     )
 
 
-def next_attempt_at(item: OutboxItem, now: datetime) -> datetime:
-    """Exponential backoff between attempts: 30 s, 1 min, 2 min … at most 15 min."""
-    gap: timedelta = min(MAX_RETRY_GAP, FIRST_RETRY * (2 ** min(item.attempts, 10)))
-    return now + gap
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def process_outbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """JobQueue callback: send every due item, then report what finished."""
+    """JobQueue callback: send every due sign-up and purchase, then report what finished."""
     services = services_of(context.application)
     now = services.database.now()
     for item in services.database.outbox.claim_due(now):
         await _send(services, item, now)
+    for result in await services.orders.send_queued():
+        _audit_order(services, result)
     await notify_finished(context.application)
 
 
@@ -113,7 +114,7 @@ async def _send(services: Services, item: OutboxItem, now: datetime) -> None:
             _audit(services, item, "failed")
         else:
             outbox.mark_retry(
-                item.id, error=type(exc).__name__, next_attempt_at=next_attempt_at(item, now)
+                item.id, error=type(exc).__name__, next_attempt_at=retry_at(item.attempts, now)
             )
     else:
         outbox.mark_done(item.id)
@@ -130,33 +131,98 @@ def _audit(services: Services, item: OutboxItem, result: str) -> None:
     )
 
 
-async def notify_finished(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell staff about finished items not yet reported (also after a crash).
+def _audit_order(services: Services, result: Result) -> None:
+    """A queued purchase that ended: recorded, or refused for good (retries are not logged)."""
+    order = result.order
+    if order is None or result.outcome is Outcome.QUEUED:
+        return
+    sale = order.sale
+    services.record_audit(
+        actor_id=order.cashier.user_id,
+        actor_name=None,
+        action="order_queue",
+        result="failed" if result.outcome is Outcome.REFUSED else "recorded",
+        customer_id=sale.customer_id,
+        detail=order_detail(sale.order_id, sale.amount, sale.currency, result.points),
+    )
+
+
+class _Finished(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_Finished)
+
+
+async def notify_finished(application: AnyApplication) -> None:
+    """Tell staff about finished sign-ups and purchases not yet reported (also after a crash).
+
+    Once the staff member has been told about a sign-up, the customer's contact details are
+    erased from the queue.
+    """
+    services = services_of(application)
+    outbox, orders = services.database.outbox, services.database.orders
+    told = await _tell_once(
+        outbox.unnotified_finished(),
+        outbox.mark_notified,
+        outbox.release_notification,
+        lambda item: _notify(application, services, item),
+    )
+    for item in told:
+        outbox.erase_payload(item.id)
+    await _tell_once(
+        orders.unnotified_finished(),
+        orders.mark_notified,
+        orders.release_notification,
+        lambda order: _notify_order(application, services, order),
+    )
+
+
+async def _tell_once(
+    items: Sequence[_Item],
+    claim: Callable[[int], bool],
+    release: Callable[[int], None],
+    tell: Callable[[_Item], Awaitable[None]],
+) -> list[_Item]:
+    """Tell each item's staff member once; the items dealt with (told, or nobody to tell).
 
     An item is claimed before its first message goes out, so it is reported once. If that
     first message cannot be delivered because Telegram is unreachable, the claim is released
-    and the next run tries again; once the staff member has been told, the customer's contact
-    details are erased from the queue.
+    and the next run tries again.
     """
-    services = services_of(application)
-    outbox = services.database.outbox
-    for item in outbox.unnotified_finished():
-        if not outbox.mark_notified(item.id):
+    done = []
+    for item in items:
+        if not claim(item.id):
             continue
         try:
-            await _notify(application, services, item)
+            await tell(item)
         except (NetworkError, RetryAfter) as exc:
-            log.warning("Telegram unreachable; will report queued item %s later: %s", item.id, exc)
-            outbox.release_notification(item.id)
+            log.warning("Telegram unreachable; will report queued %s later: %s", item.id, exc)
+            release(item.id)
             continue
         except TelegramError as exc:  # e.g. the staff member blocked the bot: nobody to tell
-            log.warning("could not report queued item %s: %s", item.id, exc)
-        outbox.erase_payload(item.id)
+            log.warning("could not report queued %s: %s", item.id, exc)
+        done.append(item)
+    return done
 
 
-async def _notify(
-    application: Application[Any, Any, Any, Any, Any, Any], services: Services, item: OutboxItem
-) -> None:
+async def _notify_order(application: AnyApplication, services: Services, order: OrderRow) -> None:
+    """The report of a queued (or interrupted) purchase: its receipt, or why Gameball refused it."""
+    t = translator(order.cashier.language)
+    if order.status == "failed":
+        text = "❌ " + t(
+            "The purchase of {sale} could not be recorded: {reason}",
+            sale=sale_text(order, t),
+            reason=html.escape(order.last_error or ""),
+        )
+        await application.bot.send_html(order.cashier.chat_id, text)
+        return
+    heading = "📬 " + t("The purchase of {sale} went through.", sale=sale_text(order, t))
+    await send_receipt(application.bot, services, order, order.points, t, heading)
+
+
+async def _notify(application: AnyApplication, services: Services, item: OutboxItem) -> None:
     """The report: the reason for a failure, or the confirmation followed by the card.
 
     Only the first message may fail with Telegram unreachable and be retried; problems after

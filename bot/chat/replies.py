@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
 
 from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
@@ -30,6 +31,16 @@ async def reply(
     await bot.send_html(chat.id, text, reply_markup, link_preview=link_preview)
 
 
+async def show_page(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """A page of a list: a new message for the command, the same message edited for its buttons."""
+    query = update.callback_query
+    if query is None:
+        await reply(update, text, markup)
+        return
+    await query.answer()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
 async def close_buttons(update: Update, note: str | None = None) -> None:
     """Acknowledge a button press and take the keyboard off its message (no double taps)."""
     query = update.callback_query
@@ -43,7 +54,7 @@ async def close_buttons(update: Update, note: str | None = None) -> None:
 async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
     """Send a balance card with its Refresh / Next customer buttons."""
     t = context.t(update)
-    markup = kb.card_keyboard(card.customer_id, t, context.services.database)
+    markup = kb.card_keyboard(card.customer_id, t, context.services)
     await reply(update, balance_card(card, t), markup)
 
 
@@ -65,7 +76,7 @@ async def send_new_customer_card(
 
     Used after a creation at the till and after a queued one went through.
     """
-    markup = kb.card_keyboard(customer.customer_id, t, services.database)
+    markup = kb.card_keyboard(customer.customer_id, t, services)
     try:
         card = await services.customers.card_after_create(customer, language=t.language)
     except GameballError:

@@ -68,6 +68,15 @@ def _phone_translation() -> dict[int, int | None]:
 _PHONE_TRANSLATION = _phone_translation()
 
 
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic, Persian and full-width digits as ASCII; bidi and zero-width marks dropped.
+
+    What staff type for numbers (mobiles, amounts) on Arabic and Persian keyboards, or paste
+    from chats that wrap them in invisible marks.
+    """
+    return text.translate(_PHONE_TRANSLATION)
+
+
 # --- mobile numbers -------------------------------------------------------------------------
 
 #: Longest input worth parsing: a cheap guard so a pasted essay never reaches phonenumbers.
@@ -108,7 +117,7 @@ _PERSONAL_PHONE_TYPES = frozenset(
 
 def _compact_phone_text(text: str) -> str:
     """The text in ASCII digits, with invisible marks and separators removed."""
-    return _PHONE_SEPARATORS.sub("", text.translate(_PHONE_TRANSLATION))
+    return _PHONE_SEPARATORS.sub("", ascii_digits(text))
 
 
 def _dialable(text: str) -> str:
@@ -120,7 +129,7 @@ def _dialable(text: str) -> str:
     stripped = text.strip()
     if len(stripped) > _MAX_MOBILE_INPUT:
         raise InvalidInput(MOBILE_TOO_LONG)
-    if not stripped.translate(_PHONE_TRANSLATION).strip():
+    if not ascii_digits(stripped).strip():
         raise InvalidInput(EMPTY)
     compact = _compact_phone_text(stripped)
     if not _DIALABLE.fullmatch(compact):

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -34,10 +34,24 @@ from pydantic import BaseModel, ValidationError
 
 from bot import __version__
 from bot.gameball.errors import Skipped, Unavailable, error_for_status
-from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, Pacer, Pacers
+from bot.gameball.limits import (
+    CUSTOMER_READS,
+    CUSTOMER_WRITES,
+    ORDERS,
+    TRANSACTIONS,
+    Pacer,
+    Pacers,
+)
 from bot.gameball.models import (
     CustomerBalance,
     CustomerDetails,
+    OrderRequest,
+    OrderResponse,
+    OrderTransactions,
+    RefundRequest,
+    RefundResponse,
+    RewardPreview,
+    RewardPreviewRequest,
     TierProgress,
     UpsertCustomerRequest,
     UpsertCustomerResponse,
@@ -46,6 +60,9 @@ from bot.gameball.models import (
 logger = logging.getLogger("bot.gameball")
 
 CUSTOMERS_PATH = "/api/v4.0/integrations/customers"
+ORDERS_PATH = "/api/v4.0/integrations/orders"
+REWARD_PREVIEW_PATH = f"{ORDERS_PATH}/reward-preview"
+REFUND_PATH = "/api/v4.0/integrations/transactions/refund"
 USER_AGENT = f"gameball-checkout-bot/{__version__}"
 #: Three calls for each of 200 cashiers asking at the same moment (the benchmark's largest rush).
 MAX_CONNECTIONS = 600
@@ -62,6 +79,15 @@ OPTIONAL_SPARE = 0.2
 ResponseModel = TypeVar("ResponseModel", bound=BaseModel)
 
 
+class _Body(Protocol):
+    """A request body: a customer's, serialised as Gameball expects it."""
+
+    @property
+    def customer_id(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 def customer_path(customer_id: str, suffix: str = "") -> str:
     """The path of a customer resource, with the ID as exactly one percent-encoded segment.
 
@@ -71,18 +97,23 @@ def customer_path(customer_id: str, suffix: str = "") -> str:
     return f"{CUSTOMERS_PATH}/{_path_segment(customer_id)}{suffix}"
 
 
-def _path_segment(customer_id: str) -> str:
+def order_path(order_id: str, suffix: str = "") -> str:
+    """The path of an order resource, the order ID encoded as one segment like a customer ID."""
+    return f"{ORDERS_PATH}/{_path_segment(order_id)}{suffix}"
+
+
+def _path_segment(identifier: str) -> str:
     """Encode one ID as one path segment.
 
     An ID of dots only (``.``, ``..``) is refused: it is a dot-segment, which URL libraries
     (aiohttp's yarl among them) and proxies resolve even when percent-encoded, so it would
     address another endpoint. The chat layer never lets staff type one.
     """
-    if not customer_id:
-        raise ValueError("customer ID must not be empty")
-    if not customer_id.strip("."):
-        raise ValueError("a customer ID of dots only cannot be sent as a path segment")
-    return quote(customer_id, safe="")
+    if not identifier:
+        raise ValueError("an ID in a path must not be empty")
+    if not identifier.strip("."):
+        raise ValueError("an ID of dots only cannot be sent as a path segment")
+    return quote(identifier, safe="")
 
 
 def _masked(customer_id: str) -> str:
@@ -91,7 +122,7 @@ def _masked(customer_id: str) -> str:
 
 
 class GameballClient:
-    """Gameball v4.0 customer API: balance, details, tier progress and the idempotent upsert.
+    """Gameball v4.0: balance, details, tier progress, the idempotent upsert, orders, refunds.
 
     Both keys are sent on every request (harmless where only ``APIKey`` is needed, required
     when the account enables High Security Mode) and are kept only inside the HTTP client's
@@ -227,15 +258,93 @@ class GameballClient:
         """
         if not request.customer_id:
             raise ValueError("customer ID must not be empty")
-        http_request = self._request("POST", CUSTOMERS_PATH, json=request.to_json())
-        return await self._call(
-            http_request,
+        return await self._post(
+            CUSTOMERS_PATH,
+            request,
             "upsert",
-            request.customer_id,
             UpsertCustomerResponse,
             deadline,
             resource=CUSTOMER_WRITES,
             body_required=False,
+        )
+
+    async def preview_order(
+        self, request: RewardPreviewRequest, *, deadline: float | None = None
+    ) -> RewardPreview:
+        """What the order would earn the customer. Records nothing, so it is safe to retry."""
+        return await self._post(
+            REWARD_PREVIEW_PATH, request, "reward-preview", RewardPreview, deadline, resource=ORDERS
+        )
+
+    async def track_order(
+        self, request: OrderRequest, *, deadline: float | None = None
+    ) -> OrderResponse:
+        """Record the purchase (Gameball's "Track Order").
+
+        Never resent after an answer that may have been lost (a timeout, a dropped connection,
+        a 5xx): Gameball may have recorded the order, and only the caller can ask
+        (:meth:`order_transactions`) before sending it again. Any 2xx counts: the guides show
+        another body than the spec, and the order exists either way.
+        """
+        return await self._post(
+            ORDERS_PATH, request, "order", OrderResponse, deadline, resource=ORDERS, once=True
+        )
+
+    async def order_transactions(
+        self, order_id: str, *, deadline: float | None = None
+    ) -> OrderTransactions:
+        """What Gameball recorded for one order (its reward, its reversal); a read."""
+        http_request = self._request("GET", order_path(order_id, "/transactions"))
+        return await self._call(
+            http_request,
+            "order-transactions",
+            order_id,
+            OrderTransactions,
+            deadline,
+            resource=ORDERS,
+        )
+
+    async def refund(
+        self, request: RefundRequest, *, deadline: float | None = None
+    ) -> RefundResponse:
+        """Reverse an order; never resent after a lost answer, like :meth:`track_order`."""
+        return await self._post(
+            REFUND_PATH,
+            request,
+            "refund",
+            RefundResponse,
+            deadline,
+            resource=TRANSACTIONS,
+            once=True,
+        )
+
+    async def _post(
+        self,
+        path: str,
+        request: _Body,
+        endpoint: str,
+        model: type[ResponseModel],
+        deadline: float | None,
+        *,
+        resource: str,
+        body_required: bool = True,
+        once: bool = False,
+    ) -> ResponseModel:
+        """POST ``request`` as JSON through :meth:`_call`.
+
+        ``once``: a write Gameball must not get twice (an order, a refund): any 2xx counts, and
+        it is not resent after an answer that may have been lost.
+        """
+        http_request = self._request("POST", path, json=request.to_json())
+        return await self._call(
+            http_request,
+            endpoint,
+            request.customer_id,
+            model,
+            deadline,
+            resource=resource,
+            body_required=body_required and not once,
+            resend=not once,
         )
 
     def _request(
@@ -255,11 +364,13 @@ class GameballClient:
         resource: str,
         optional: bool = False,
         body_required: bool = True,
+        resend: bool = True,
     ) -> ResponseModel:
         """Send ``request`` until it succeeds, fails for good, or the retry budget runs out.
 
         Each attempt waits for its turn under ``resource``'s limits first; an ``optional``
-        request is sent once, and only when the budget has room to spare.
+        request is sent once, and only when the budget has room to spare. Without ``resend``
+        a failed attempt is repeated only after a 429, which proves Gameball did nothing.
         """
         give_up_at = time.monotonic() + (
             self._deadline if deadline is None else _checked_deadline(deadline)
@@ -278,7 +389,9 @@ class GameballClient:
                 if rate_limited:
                     logger.warning("Gameball answered 429: holding back for %.1f s", delay)
                     pacer.hold_off(delay)  # waited out in the pacer, by every caller alike
-                if attempt >= attempts or time.monotonic() + delay >= give_up_at:
+                if not (resend or rate_limited) or attempt >= attempts:
+                    raise
+                if time.monotonic() + delay >= give_up_at:
                     raise
             if not rate_limited:
                 await self._sleep(delay)

@@ -57,6 +57,37 @@ class Unavailable(GameballError):
     retry_after: float | None = None
 
 
+class Busy(Unavailable):
+    """2001: another request for the same customer is still being processed; try again later."""
+
+
+class AlreadyRecorded(Rejected):
+    """9004: a transaction with this ID exists: the order (or refund) was recorded before."""
+
+
+class AlreadyReversed(Rejected):
+    """9001: the order has been cancelled (reversed) already."""
+
+
+class NotReversible(Rejected):
+    """9000: Gameball cannot reverse this transaction."""
+
+
+class TransactionNotFound(NotFound):
+    """9002 / 9005 (404): Gameball knows no such transaction, or no such order to reverse."""
+
+
+#: Gameball's codes (GAMEBALL.md §5, §8) that mean more than their status, by what they mean.
+_BY_CODE: dict[int, type[GameballError]] = {
+    2001: Busy,
+    9000: NotReversible,
+    9001: AlreadyReversed,
+    9002: TransactionNotFound,
+    9004: AlreadyRecorded,
+    9005: TransactionNotFound,
+}
+
+
 class Skipped(GameballError):
     """An optional request was not sent: Gameball's request budget is needed for others."""
 
@@ -76,12 +107,14 @@ def error_for_status(status: int, body: Any, *, retry_after: float | None = None
     """Map an HTTP status and Gameball's error envelope to the typed error."""
     code, error_type, message = parse_envelope(body)
     kwargs: dict[str, Any] = {"status": status, "code": code, "error_type": error_type}
-    if status == 404:  # codes 7000 and 4004 are both documented for it: the status decides
-        return NotFound(message, **kwargs)
     if status in (401, 403):
         return Unauthorized(message, **kwargs)
     if status == 429 or status >= 500:
         unavailable = Unavailable(message, **kwargs)
         unavailable.retry_after = retry_after
         return unavailable
+    if code in _BY_CODE:
+        return _BY_CODE[code](message, **kwargs)
+    if status == 404:  # codes 7000 and 4004 are both documented for it: the status decides
+        return NotFound(message, **kwargs)
     return Rejected(message, **kwargs)

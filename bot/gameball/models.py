@@ -1,4 +1,4 @@
-"""Wire models for the Gameball v4.0 endpoints the bot uses.
+"""Wire models for the Gameball v4.0 endpoints the bot uses: customers, orders and refunds.
 
 Responses are read leniently: every field may be absent or null (the documentation's examples
 omit fields, and the live API has been seen to misspell some), and unknown fields are kept
@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+#: Where a customer or an order came from; the bot is a till, so it always says ``pos``.
+Channel = Literal["mobile", "pos", "web", "callcenter"]
 
 
 class _Response(BaseModel):
@@ -125,7 +128,7 @@ class CustomerAttributes(_Request):
     email: str | None = None
     mobile: str | None = None
     preferred_language: str | None = Field(None, alias="preferredLanguage")
-    channel: Literal["mobile", "pos", "web", "callcenter"] | None = None
+    channel: Channel | None = None
     custom: dict[str, str] | None = None
 
 
@@ -136,3 +139,114 @@ class UpsertCustomerRequest(_Request):
     email: str | None = None
     mobile: str | None = None
     customer_attributes: CustomerAttributes | None = Field(None, alias="customerAttributes")
+
+
+# --- orders and refunds (PRODUCT §8, GAMEBALL.md §8) -------------------------------------------
+
+
+class Branch(_Request):
+    """``merchant.branch``: where the sale (or refund) took place."""
+
+    unique_id: str | None = Field(None, alias="uniqueId")
+    name: str | None = None
+
+
+class Merchant(_Request):
+    """``merchant``: the store, for accounts with several merchants or branches."""
+
+    unique_id: str | None = Field(None, alias="uniqueId")
+    name: str | None = None
+    branch: Branch | None = None
+
+
+class RewardPreviewRequest(_Request):
+    """``POST /orders/reward-preview``: what an order would earn; nothing is recorded."""
+
+    customer_id: str = Field(alias="customerId")
+    total_paid: float = Field(alias="totalPaid")
+    total_price: float | None = Field(None, alias="totalPrice")
+    channel: Channel | None = None
+    merchant: Merchant | None = None
+
+
+class OrderRequest(_Request):
+    """``POST /orders`` (Track Order): records the purchase, keyed on ``orderId``."""
+
+    customer_id: str = Field(alias="customerId")
+    order_id: str = Field(alias="orderId")
+    order_date: str = Field(alias="orderDate")
+    total_paid: float = Field(alias="totalPaid")
+    total_price: float | None = Field(None, alias="totalPrice")
+    channel: Channel | None = None
+    merchant: Merchant | None = None
+
+
+class RefundRequest(_Request):
+    """``POST /transactions/refund``; without ``refundAmount`` the whole order is reversed."""
+
+    customer_id: str = Field(alias="customerId")
+    refund_transaction_id: str = Field(alias="refundTransactionId")
+    reverse_transaction_id: str = Field(alias="reverseTransactionId")
+    transaction_time: str = Field(alias="transactionTime")
+    merchant: Merchant | None = None
+
+
+class CashbackQuote(_Response):
+    """``cashback`` of a reward preview: the points the order's cashback rules give."""
+
+    total_points: float | None = Field(None, alias="totalPoints")
+
+
+class RewardPreview(_Response):
+    """``POST /orders/reward-preview`` answer."""
+
+    customer_id: str | None = Field(None, alias="customerId")
+    customer_found: bool | None = Field(None, alias="customerFound")
+    total_points: float | None = Field(None, alias="totalPoints")
+    cashback: CashbackQuote | None = None
+
+    @property
+    def points(self) -> float | None:
+        """What the customer would earn in all: cashback plus campaigns, else cashback alone."""
+        if self.total_points is not None:
+            return self.total_points
+        return self.cashback.total_points if self.cashback else None
+
+
+class OrderResponse(_Response):
+    """``POST /orders`` answer; the POS guide spells the earned points ``pointsEarned``."""
+
+    customer_id: str | None = Field(None, alias="customerId")
+    redeemed_points: float | None = Field(None, alias="redeemedPoints")
+    rewarded_points: float | None = Field(
+        None,
+        validation_alias=AliasChoices("rewardedPoints", "pointsEarned"),
+        serialization_alias="rewardedPoints",
+    )
+
+
+class OrderTransaction(_Response):
+    """One entry of ``GET /orders/{orderId}/transactions``."""
+
+    transaction_date: str | None = Field(None, alias="transactionDate")
+    gameball_transaction_id: int | str | None = Field(None, alias="gameballTransactionId")
+    transaction_type: str | None = Field(None, alias="transactionType")
+    amount: float | None = None
+    transaction_id: str | None = Field(None, alias="transactionId")
+    equivalent_points: float | None = Field(None, alias="equivalentPoints")
+
+
+class OrderTransactions(_Response):
+    """``GET /orders/{orderId}/transactions``: what Gameball recorded for one order."""
+
+    transactions: list[OrderTransaction] | None = None
+    count: int | None = None
+
+
+class RefundResponse(_Response):
+    """``POST /transactions/refund`` answer."""
+
+    gameball_transaction_id: int | str | None = Field(None, alias="gameballTransactionId")
+    refund_transaction_id: str | None = Field(None, alias="refundTransactionId")
+    refund_amount: float | None = Field(None, alias="refundAmount")
+    refund_equivalent_points: float | None = Field(None, alias="refundEquivalentPoints")

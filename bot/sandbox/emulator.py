@@ -1,4 +1,4 @@
-"""An in-memory emulator of the four Gameball v4.0 endpoints the bot uses.
+"""An in-memory emulator of the Gameball v4.0 endpoints the bot uses.
 
 One :meth:`Sandbox.respond` implements the API; the loopback HTTP server calls it directly, the
 in-process transport (console, tests) through :meth:`Sandbox.handle`, its httpx form, so every
@@ -17,6 +17,9 @@ GAMEBALL.md):
   arrival times, the strictest reading of Gameball's "N per second and M per 30 seconds";
   beyond either, 429 (code 4290, made up: none is documented) without a ``Retry-After``
   header, as Gameball documents none.
+* Orders, reward previews, order transactions and refunds are kept by the order book
+  (``orders.py``, which lists its own choices); an order adds its points to the balance and its
+  amount to ``totalSpent`` (so tiers move), a refund takes both back.
 """
 
 from __future__ import annotations
@@ -25,32 +28,65 @@ import asyncio
 import hmac
 import itertools
 import json
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import unquote_to_bytes
 
 import httpx
 from pyrate_limiter import InMemoryBucket, RateItem
 
-from bot.gameball.limits import CUSTOMER_READS, CUSTOMER_WRITES, Window, sliding_window_log
+from bot.gameball.limits import (
+    CUSTOMER_READS,
+    CUSTOMER_WRITES,
+    ORDERS,
+    TRANSACTIONS,
+    Window,
+    sliding_window_log,
+)
+from bot.sandbox.orders import OrderBook, PointsChange
+from bot.sandbox.payloads import (
+    CHANNELS,
+    ApiError,
+    error_for_status,
+    has_type,
+    invalid,
+    json_object,
+    required_string,
+)
 from bot.sandbox.wire import HttpRequest, HttpResponse, from_httpx, to_httpx
 
-API_PREFIX: Final = "/api/v4.0/integrations/customers"
-#: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
-ENDPOINTS: Final = ("balance", "details", "tier-progress", "upsert")
+INTEGRATIONS: Final = "/api/v4.0/integrations"
+API_PREFIX: Final = f"{INTEGRATIONS}/customers"
+ORDERS_PREFIX: Final = f"{INTEGRATIONS}/orders"
+REWARD_PREVIEW_PATH: Final = f"{ORDERS_PREFIX}/reward-preview"
+REFUND_PATH: Final = f"{INTEGRATIONS}/transactions/refund"
 _CUSTOMER_ENDPOINTS: Final = ("balance", "details", "tier-progress")
+_ORDER_ENDPOINTS: Final = ("order", "reward-preview", "order-transactions")
+#: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
+ENDPOINTS: Final = (*_CUSTOMER_ENDPOINTS, "upsert", *_ORDER_ENDPOINTS, "refund")
 #: Which of Gameball's rate-limited resources each endpoint draws on (GAMEBALL.md §5).
 RESOURCES: Final = {
     **dict.fromkeys(_CUSTOMER_ENDPOINTS, CUSTOMER_READS),
     "upsert": CUSTOMER_WRITES,
+    **dict.fromkeys(_ORDER_ENDPOINTS, ORDERS),
+    "refund": TRANSACTIONS,
 }
-_PREFIX_BYTES: Final = API_PREFIX.encode()
-DOCUMENTATION_URL: Final = "https://docs.gameball.co/api-reference/overview/status-error-codes"
-CHANNELS: Final = frozenset({"mobile", "pos", "web", "callcenter"})
+#: The POST endpoints at a fixed path, by raw path.
+_FIXED_ROUTES: Final = {
+    API_PREFIX.encode(): "upsert",
+    ORDERS_PREFIX.encode(): "order",
+    REWARD_PREVIEW_PATH.encode(): "reward-preview",
+    REFUND_PATH.encode(): "refund",
+}
+#: The GET endpoints below one resource's ID: ``customers/{id}/balance``, ``orders/{id}/...``.
+_ID_ROUTES: Final = (
+    (API_PREFIX.encode() + b"/", _CUSTOMER_ENDPOINTS),
+    (ORDERS_PREFIX.encode() + b"/", ("transactions",)),
+)
 
+_T = TypeVar("_T")
 _STRING = (str,)
 _NUMBER = (int, float)
 _LIST = (list,)
@@ -69,20 +105,6 @@ _ATTRIBUTE_TYPES: Final[dict[str, tuple[type, ...]]] = {
     **dict.fromkeys(("utms", "devices", "paymentMethods"), _LIST),
     "custom": (dict,),
 }  # fmt: skip
-
-#: Envelope (code, type, message) for a status when nothing more specific applies: injected
-#: faults, missing keys, unknown customers. Codes from Gameball's catalogue (GAMEBALL.md §5);
-#: 429 has no documented code, so 4290 is made up.
-_FAULT_ENVELOPES: Final[dict[int, tuple[int, str, str]]] = {
-    400: (4000, "GENERAL_ERROR", "Failed"),
-    401: (1000, "AUTHENTICATION_ERROR", "Unauthorized access. Please authenticate to proceed."),
-    403: (1002, "AUTHENTICATION_ERROR", "Forbidden"),
-    404: (7000, "CUSTOMER_ERROR", "Customer Not Found"),
-    422: (3003, "PAYLOAD_ERROR", "Invalid value"),
-    429: (4290, "RATE_LIMIT", "Too many requests, slow down"),
-    500: (5000, "SERVER_ERROR", "Internal server error"),
-    503: (5003, "SERVER_ERROR", "Service unavailable"),
-}
 
 
 def _utc_now() -> datetime:
@@ -111,6 +133,7 @@ class RecordedRequest:
     body: Any
     has_api_key: bool
     has_secret_key: bool
+    order_id: str | None = None
 
 
 class ConnectionDropped(httpx.ConnectError):
@@ -192,51 +215,46 @@ _DEMO_PROFILES: Final = (
 )  # fmt: skip
 
 
-class _ApiError(Exception):
-    """A Gameball error envelope on its way out of :meth:`Sandbox.handle`."""
-
-    def __init__(self, status: int, code: int, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.error_type = error_type
-        self.message = message
-
-
-def _invalid(field_name: str) -> _ApiError:
-    return _ApiError(422, 3003, "PAYLOAD_ERROR", f"Invalid value: {field_name}")
-
-
-def _error_for_status(status: int) -> _ApiError:
-    default = (4000, "GENERAL_ERROR", "Failed") if status < 500 else _FAULT_ENVELOPES[500]
-    return _ApiError(status, *_FAULT_ENVELOPES.get(status, default))
-
-
 @dataclass(frozen=True)
 class _Route:
-    """Where a raw request target leads; ``endpoint`` None means no such route."""
+    """Where a raw request target leads; ``endpoint`` None means no such route.
+
+    ``resource_id`` is the ID from the path: a customer's, or an order's for its transactions.
+    """
 
     endpoint: str | None
     method: str = ""
-    customer_id: str | None = None
+    resource_id: str | None = None
 
 
 _NO_ROUTE: Final = _Route(None)
 
 
 def _route(raw_target: bytes) -> _Route:
-    """Resolve the raw target; the ID is decoded only after it was split off as ONE segment."""
+    """Resolve the raw target; an ID is decoded only after it was split off as ONE segment."""
     path = raw_target.split(b"?", 1)[0]
-    if path == _PREFIX_BYTES:
-        return _Route("upsert", "POST")
-    if not path.startswith(_PREFIX_BYTES + b"/"):
-        return _NO_ROUTE
-    segments = path[len(_PREFIX_BYTES) + 1 :].split(b"/")
+    fixed = _FIXED_ROUTES.get(path)
+    if fixed is not None:
+        return _Route(fixed, "POST")
+    for prefix, endpoints in (
+        (API_PREFIX, _CUSTOMER_ENDPOINTS),
+        (ORDERS_PREFIX, ("transactions",)),
+    ):
+        head = prefix.encode() + b"/"
+        if path.startswith(head):
+            return _id_route(path[len(head) :], endpoints)
+    return _NO_ROUTE
+
+
+def _id_route(rest: bytes, endpoints: tuple[str, ...]) -> _Route:
+    """``{id}/{endpoint}``: a GET of one resource's endpoint."""
+    segments = rest.split(b"/")
     endpoint = segments[-1].decode("latin-1")
-    if len(segments) != 2 or endpoint not in _CUSTOMER_ENDPOINTS:
+    if len(segments) != 2 or endpoint not in endpoints:
         return _NO_ROUTE
-    customer_id = _decode_segment(segments[0])
-    return _Route(endpoint, "GET", customer_id) if customer_id else _NO_ROUTE
+    resource_id = _decode_segment(segments[0])
+    name = "order-transactions" if endpoint == "transactions" else endpoint
+    return _Route(name, "GET", resource_id) if resource_id else _NO_ROUTE
 
 
 def _decode_segment(segment: bytes) -> str | None:
@@ -265,26 +283,22 @@ def _name_attributes(name: str) -> dict[str, str]:
     return {"displayName": name, "firstName": first} | ({"lastName": last} if last else {})
 
 
-def _has_type(value: Any, expected: tuple[type, ...]) -> bool:
-    return isinstance(value, expected) and not isinstance(value, bool)
-
-
 def _validated_attributes(raw: Any) -> dict[str, Any]:
     """Known ``customerAttributes`` with the right types; nulls are ignored like absent keys."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise _invalid("customerAttributes")
+        raise invalid("customerAttributes")
     accepted: dict[str, Any] = {}
     for name, value in raw.items():
         expected = _ATTRIBUTE_TYPES.get(name)
         if expected is None or value is None:
             continue
-        if not _has_type(value, expected):
-            raise _invalid(f"customerAttributes.{name}")
+        if not has_type(value, expected):
+            raise invalid(f"customerAttributes.{name}")
         accepted[name] = value
     if "channel" in accepted and accepted["channel"] not in CHANNELS:
-        raise _invalid("customerAttributes.channel")
+        raise invalid("customerAttributes.channel")
     return accepted
 
 
@@ -296,20 +310,9 @@ def _profile_attributes(payload: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if not isinstance(value, str):
-            raise _invalid(contact)
+            raise invalid(contact)
         attributes.setdefault(contact, value)
     return attributes
-
-
-def _required_customer_id(payload: Any) -> str:
-    if not isinstance(payload, dict):
-        raise _ApiError(400, 3016, "PAYLOAD_ERROR", "Invalid payload: expected a JSON object")
-    customer_id = payload.get("customerId")
-    if customer_id is None:
-        raise _ApiError(400, 3000, "PAYLOAD_ERROR", "Missing arguments: customerId")
-    if not isinstance(customer_id, str) or not customer_id.strip():
-        raise _invalid("customerId")
-    return customer_id
 
 
 def _merge_attributes(stored: dict[str, Any], update: dict[str, Any]) -> None:
@@ -348,8 +351,10 @@ class Sandbox:
         with_demo_customers: bool = True,
         with_tiers: bool = True,
         rate_limits: Mapping[str, Sequence[Window]] | None = None,
+        earn_every: float = 10.0,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        """``earn_every``: the earn rule, one point per that much money paid for an order."""
         if not api_key or not secret_key:
             raise ValueError("the sandbox needs non-empty keys")
         self._api_key = api_key.encode()
@@ -362,7 +367,9 @@ class Sandbox:
         self._clock = clock
         self._customers: dict[str, _Customer] = {}
         self._gameball_ids = itertools.count(1_048_001)
+        self._orders = OrderBook(earn_every=earn_every, clock=clock)
         self._pending_faults: list[tuple[int, str | None]] = []
+        self._late_answers: list[tuple[float, str | None]] = []
         self._down_status: int | None = None
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
@@ -386,9 +393,17 @@ class Sandbox:
         Status 0 drops the connection instead of answering.
         """
         _check_fault_status(status)
-        if endpoint is not None and endpoint not in ENDPOINTS:
-            raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
+        _check_endpoint(endpoint)
         self._pending_faults.extend([(status, endpoint)] * count)
+
+    def slow_next(self, count: int, seconds: float, *, endpoint: str | None = None) -> None:
+        """Carry out the next ``count`` requests at once but answer each ``seconds`` later.
+
+        A client that gives up sooner sees a timeout although Gameball did the work: the case
+        in which an order must not be sent again without asking first.
+        """
+        _check_endpoint(endpoint)
+        self._late_answers.extend([(seconds, endpoint)] * count)
 
     def set_rate_limits(self, limits: Mapping[str, Sequence[Window]] | None) -> None:
         """Enforce these limits per resource from now on (``None``: none, the default).
@@ -463,18 +478,22 @@ class Sandbox:
         customer ID is split off. Raises :class:`ConnectionDropped` for an injected status 0.
         """
         route = _route(request.target)
-        payload = _load_json(request.body) if route.endpoint == "upsert" else None
+        payload = _load_json(request.body) if route.method == "POST" else None
         self.requests.append(_record(request, route, payload))
         over_limit = self._over_rate_limit(route)  # counted on arrival, answered after latency
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         try:
             if over_limit:
-                raise _error_for_status(429)
+                raise error_for_status(429)
             self._inject_fault(route)
-            return _json_response(200, self._dispatch(request, route, payload))
-        except _ApiError as error:
-            return _json_response(error.status, _envelope(error))
+            answer = _json_response(200, self._dispatch(request, route, payload))
+        except ApiError as error:
+            answer = _json_response(error.status, error.envelope())
+        late = _take_first(self._late_answers, route.endpoint)
+        if late:
+            await asyncio.sleep(late)
+        return answer
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         """:meth:`respond` for httpx (the in-process transport, tests): the same API, no socket."""
@@ -503,28 +522,32 @@ class Sandbox:
         if status == 0:
             raise ConnectionDropped("sandbox dropped the connection")
         if status is not None:
-            raise _error_for_status(status)
+            raise error_for_status(status)
 
     def _take_fault(self, endpoint: str | None) -> int | None:
         if self._down_status is not None:
             return self._down_status
-        for index, (status, only_endpoint) in enumerate(self._pending_faults):
-            if only_endpoint in (None, endpoint):
-                del self._pending_faults[index]
-                return status
-        return None
+        return _take_first(self._pending_faults, endpoint)
 
     def _dispatch(self, request: HttpRequest, route: _Route, payload: Any) -> dict[str, Any]:
         if route.endpoint is None:
-            raise _ApiError(404, 4004, "GENERAL_ERROR", "Resource not found")
+            raise ApiError(404, 4004, "GENERAL_ERROR", "Resource not found")
         if request.method != route.method:
-            raise _ApiError(405, 4005, "GENERAL_ERROR", f"Method {request.method} not allowed")
+            raise ApiError(405, 4005, "GENERAL_ERROR", f"Method {request.method} not allowed")
         self._authenticate(request.headers)
-        if route.endpoint == "upsert":
-            return self._upsert(payload)
-        customer = self._customers.get(route.customer_id or "")
+        writes: dict[str, Callable[[Any], dict[str, Any]]] = {
+            "upsert": self._upsert,
+            "order": self._track_order,
+            "reward-preview": self._preview_order,
+            "refund": self._refund,
+        }
+        if route.method == "POST":
+            return writes[route.endpoint](payload)
+        if route.endpoint == "order-transactions":
+            return self._orders.transactions(route.resource_id or "")
+        customer = self._customers.get(route.resource_id or "")
         if customer is None:
-            raise _error_for_status(404)
+            raise error_for_status(404)
         views = {
             "balance": self._balance,
             "details": self._details,
@@ -535,18 +558,41 @@ class Sandbox:
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         api_key, secret_key = headers.get("apikey", ""), headers.get("secretkey", "")
         if not api_key or not secret_key:
-            raise _error_for_status(401)
+            raise error_for_status(401)
         valid_api_key = hmac.compare_digest(api_key.encode(), self._api_key)
         if not (valid_api_key and hmac.compare_digest(secret_key.encode(), self._secret_key)):
-            raise _ApiError(401, 1000, "AUTHENTICATION_ERROR", "Invalid API key or secret key")
+            raise ApiError(401, 1000, "AUTHENTICATION_ERROR", "Invalid API key or secret key")
 
     def _upsert(self, payload: Any) -> dict[str, Any]:
-        customer_id = _required_customer_id(payload)
+        customer_id = required_string(json_object(payload), "customerId")
         attributes = _profile_attributes(payload)
         self._reject_email_of_another(customer_id, attributes.get("email"))
         customer = self._customers.get(customer_id) or self._onboard(customer_id)
         _merge_attributes(customer.attributes, attributes)
         return {"gameballId": customer.gameball_id}
+
+    def _preview_order(self, payload: Any) -> dict[str, Any]:
+        return self._orders.preview(
+            payload, known=lambda customer_id: customer_id in self._customers
+        )
+
+    def _track_order(self, payload: Any) -> dict[str, Any]:
+        answer, change = self._orders.track(payload)
+        self._apply(change)
+        return answer
+
+    def _refund(self, payload: Any) -> dict[str, Any]:
+        answer, change = self._orders.refund(payload)
+        self._apply(change)
+        return answer
+
+    def _apply(self, change: PointsChange) -> None:
+        """An order's points and spend reach the customer (created if new, as Gameball does)."""
+        customer = self._customers.get(change.customer_id) or self._onboard(change.customer_id)
+        customer.points += change.points
+        customer.total_earned += max(change.points, 0)
+        spent = customer.attributes.get("totalSpent", 0) + change.spent
+        customer.attributes["totalSpent"] = round(spent, 2)
 
     def _reject_email_of_another(self, customer_id: str, email: str | None) -> None:
         if email is None:
@@ -555,9 +601,7 @@ class Sandbox:
             other_email = other.attributes.get("email")
             taken = isinstance(other_email, str) and other_email.lower() == email.lower()
             if taken and other.customer_id != customer_id:
-                raise _ApiError(
-                    422, 3008, "PAYLOAD_ERROR", "Email already used by another customer"
-                )
+                raise ApiError(422, 3008, "PAYLOAD_ERROR", "Email already used by another customer")
 
     def _onboard(self, customer_id: str) -> _Customer:
         """Create a profile; the onboarding campaign credits the welcome bonus once.
@@ -642,28 +686,36 @@ class Sandbox:
 
 
 def _record(request: HttpRequest, route: _Route, payload: Any) -> RecordedRequest:
-    customer_id = route.customer_id
-    if route.endpoint == "upsert" and isinstance(payload, dict):
-        body_id = payload.get("customerId")
-        customer_id = body_id if isinstance(body_id, str) else None
+    body = payload if isinstance(payload, dict) else {}
+    in_body = {"customer_id": body.get("customerId")}
+    in_body["order_id"] = body.get("orderId", body.get("reverseTransactionId"))
+    named = {key: value if isinstance(value, str) else None for key, value in in_body.items()}
+    if route.endpoint == "order-transactions":
+        named["order_id"] = route.resource_id
+    elif route.method == "GET":
+        named["customer_id"] = route.resource_id
     return RecordedRequest(
         method=request.method,
         endpoint=route.endpoint,
-        customer_id=customer_id,
         body=payload,
         has_api_key=bool(request.headers.get("apikey")),
         has_secret_key=bool(request.headers.get("secretkey")),
+        **named,
     )
 
 
-def _envelope(error: _ApiError) -> dict[str, Any]:
-    return {
-        "code": error.code,
-        "type": error.error_type,
-        "message": error.message,
-        "documentationUrl": DOCUMENTATION_URL,
-        "requestId": str(uuid.uuid4()),
-    }
+def _take_first(pending: list[tuple[_T, str | None]], endpoint: str | None) -> _T | None:
+    """Remove and return the first pending value meant for ``endpoint`` (or for any)."""
+    for index, (value, only_endpoint) in enumerate(pending):
+        if only_endpoint in (None, endpoint):
+            del pending[index]
+            return value
+    return None
+
+
+def _check_endpoint(endpoint: str | None) -> None:
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
 
 
 class _SandboxTransport(httpx.AsyncBaseTransport):

@@ -8,6 +8,7 @@ gets a clear error instead of a half-built client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httpx
 
@@ -18,6 +19,7 @@ from bot.masking import mask_digits_in
 from bot.services.codes import CodeReader
 from bot.services.customers import CustomerService
 from bot.services.gameball import gameball_client
+from bot.services.orders import OrderService
 from bot.services.scans import ScanMemory
 from bot.storage import Database
 
@@ -34,6 +36,7 @@ class Services:
     scans: ScanMemory = field(init=False)
     _client: GameballClient | None = field(default=None, repr=False)
     _customers: CustomerService | None = field(default=None, repr=False)
+    _orders: OrderService | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.scans = ScanMemory(self.settings.conversation_timeout)
@@ -47,9 +50,12 @@ class Services:
     @property
     def customers(self) -> CustomerService:
         """The customer service; only available between ``open`` and ``close``."""
-        if self._customers is None:
-            raise RuntimeError("services are not open yet (post_init has not run)")
-        return self._customers
+        return _opened(self._customers)
+
+    @property
+    def orders(self) -> OrderService:
+        """The order service; only available between ``open`` and ``close``."""
+        return _opened(self._orders)
 
     def record_audit(
         self,
@@ -84,10 +90,22 @@ class Services:
             return
         self._client = gameball_client(self.settings, self.gameball_transport)
         self._customers = CustomerService(self._client, store_name=self.settings.store_name)
+        self._orders = OrderService(
+            self._client, self.database.orders, store=self.settings.store, clock=self.database.now
+        )
 
     async def close(self) -> None:
         """Close the Gameball client and the database."""
         if self._client is not None:
             await self._client.aclose()
-            self._client = self._customers = None
+            self._client = self._customers = self._orders = None
         self.database.close()
+
+
+_Service = TypeVar("_Service")
+
+
+def _opened(service: _Service | None) -> _Service:
+    if service is None:
+        raise RuntimeError("services are not open yet (post_init has not run)")
+    return service

@@ -51,6 +51,18 @@ class CustomerCard:
     tier: TierProgress | None = None
 
 
+@dataclass(frozen=True)
+class Programme:
+    """What every balance tells about the programme itself, for screens without a balance.
+
+    The purchase flow shows money in the programme's currency and points under its name before
+    it has fetched anything for that customer.
+    """
+
+    currency: str | None = None
+    points_name: str | None = None
+
+
 class CustomerService:
     """Looks customers up and creates them; raises the client's typed errors."""
 
@@ -72,11 +84,12 @@ class CustomerService:
         self._tiers: TTLCache[tuple[str, str | None], TierProgress | None] = TTLCache(
             REMEMBERED_CUSTOMERS, remember_seconds, timer
         )
+        self.programme = Programme()
 
     async def lookup(self, customer_id: str, *, language: str | None = None) -> CustomerCard:
         """The card of an existing customer; raises ``NotFound`` when there is none."""
         balance, name, tier = await asyncio.gather(
-            self._client.get_balance(customer_id),
+            self.balance(customer_id),
             self._name(customer_id),
             self._tier(customer_id, language),
         )
@@ -95,10 +108,19 @@ class CustomerService:
     async def card_after_create(self, customer: NewCustomer, *, language: str) -> CustomerCard:
         """The card of a just-created customer: the name is the one staff typed."""
         balance, tier = await asyncio.gather(
-            self._client.get_balance(customer.customer_id),
+            self.balance(customer.customer_id),
             self._tier(customer.customer_id, language),
         )
         return CustomerCard(customer.customer_id, balance, customer.name, tier)
+
+    async def balance(self, customer_id: str) -> CustomerBalance:
+        """A fresh balance; what it says about the programme is remembered."""
+        balance = await self._client.get_balance(customer_id)
+        self.programme = Programme(
+            balance.currency or self.programme.currency,
+            balance.points_name or self.programme.points_name,
+        )
+        return balance
 
     async def _name(self, customer_id: str) -> str | None:
         """The customer's name: remembered, or asked for (essential, so it waits its turn)."""

@@ -1,4 +1,4 @@
-"""SQLite storage: staff, invites, audit log, outbox, short refs and conversation persistence.
+"""SQLite storage: staff, invites, audit log, outbox, orders, short refs, conversation persistence.
 
 All SQL in the project lives in this package. Open it once per process with
 ``Database.in_data_dir(settings.data_dir)`` and close it at shutdown.
@@ -8,6 +8,7 @@ from bot.storage._sqlite import Clock, StorageError
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.database import DATABASE_FILENAME, Database
 from bot.storage.invites import InviteRepo, RedeemResult, RedeemStatus
+from bot.storage.orders import Cashier, OrderRepo, OrderRow
 from bot.storage.outbox import OutboxItem, OutboxRepo
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.refs import RefRepo
@@ -17,9 +18,12 @@ __all__ = [
     "DATABASE_FILENAME",
     "AuditEntry",
     "AuditRepo",
+    "Cashier",
     "Clock",
     "Database",
     "InviteRepo",
+    "OrderRepo",
+    "OrderRow",
     "OutboxItem",
     "OutboxRepo",
     "RedeemResult",

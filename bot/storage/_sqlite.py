@@ -46,6 +46,42 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def update_one(
+    connection: sqlite3.Connection, sql: str, parameters: Sequence[Any], failure: str
+) -> None:
+    """Run an UPDATE that must change exactly one row; anything else is a bug, reported loudly."""
+    if connection.execute(sql, parameters).rowcount != 1:
+        raise StorageError(failure)
+
+
+def claim_due(
+    connection: sqlite3.Connection,
+    table: str,
+    waiting: str,
+    columns: str,
+    now: datetime,
+    limit: int,
+) -> list[sqlite3.Row]:
+    """Move due rows of a queue from status ``waiting`` to ``sending``; oldest due first.
+
+    Claiming in one statement means two workers can never take the same row.
+    """
+    rows = connection.execute(
+        f"UPDATE {table} SET status = 'sending' WHERE id IN (SELECT id FROM {table}"
+        " WHERE status = ? AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?)"
+        f" RETURNING {columns}",
+        (waiting, to_db_time(now), limit),
+    ).fetchall()
+    # Times are stored fixed-width, so their text sorts as the times do.
+    return sorted(rows, key=lambda row: (row["next_attempt_at"], row["id"]))
+
+
+def where(conditions: Sequence[str]) -> str:
+    """`` WHERE a AND b`` for the conditions given, or nothing when there are none."""
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
 class LockedConnection:
     """A connection in autocommit mode whose transactions are explicit and serialised."""
 

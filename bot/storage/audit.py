@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage._sqlite import LockedConnection, from_db_time
+from bot.storage._sqlite import LockedConnection, from_db_time, where
 
 _ENTRY_COLUMNS = "id, at, actor_id, actor_name, action, customer_id, result, store, detail"
 
@@ -49,10 +49,6 @@ def _actor_filter(actor_id: int | None) -> tuple[list[str], list[Any]]:
     if actor_id is None:
         return [], []
     return ["actor_id = ?"], [actor_id]
-
-
-def _where(conditions: list[str]) -> str:
-    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 class AuditRepo:
@@ -99,7 +95,7 @@ class AuditRepo:
             conditions.append("id < ?")
             parameters.append(before_id)
         rows = self._sqlite.read(
-            f"SELECT {_ENTRY_COLUMNS} FROM audit{_where(conditions)} ORDER BY id DESC LIMIT ?",
+            f"SELECT {_ENTRY_COLUMNS} FROM audit{where(conditions)} ORDER BY id DESC LIMIT ?",
             [*parameters, limit],
         )
         return [_entry(row) for row in rows]
@@ -107,4 +103,4 @@ class AuditRepo:
     def count(self, *, actor_id: int | None = None) -> int:
         """How many entries there are, in total or for one actor."""
         conditions, parameters = _actor_filter(actor_id)
-        return self._sqlite.read_int(f"SELECT count(*) FROM audit{_where(conditions)}", parameters)
+        return self._sqlite.read_int(f"SELECT count(*) FROM audit{where(conditions)}", parameters)

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.storage._sqlite import Clock, LockedConnection, StorageError, utc_now
 from bot.storage.audit import AuditRepo
 from bot.storage.invites import InviteRepo
+from bot.storage.orders import OrderRepo
 from bot.storage.outbox import OutboxRepo
 from bot.storage.refs import RefRepo
 from bot.storage.staff import StaffRepo
@@ -112,8 +113,46 @@ CREATE TABLE callback_data (
 );
 """
 
+_ORDERS = """
+CREATE TABLE orders (
+    id              INTEGER PRIMARY KEY,
+    order_id        TEXT NOT NULL UNIQUE,
+    customer_id     TEXT NOT NULL,
+    amount          TEXT NOT NULL,
+    currency        TEXT,
+    store           TEXT NOT NULL,
+    store_id        TEXT NOT NULL,
+    store_name      TEXT NOT NULL,
+    branch_id       TEXT NOT NULL,
+    branch_name     TEXT NOT NULL,
+    chat_id         INTEGER NOT NULL,
+    user_id         INTEGER NOT NULL,
+    language        TEXT NOT NULL,
+    order_date      TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('sending', 'queued', 'recorded', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    points          REAL,
+    finished_at     TEXT,
+    notified        INTEGER NOT NULL DEFAULT 1,
+    refund_id       TEXT UNIQUE,
+    reversal        TEXT CHECK (reversal IN ('sending', 'reversed')),
+    reversed_at     TEXT,
+    reversed_by     INTEGER,
+    points_reversed REAL
+);
+CREATE INDEX orders_due ON orders (status, next_attempt_at);
+CREATE INDEX orders_by_store ON orders (store, id);
+"""
+
 #: Version N of the schema is the result of running the first N scripts.
-MIGRATIONS: tuple[str, ...] = (_ACCESS_AND_AUDIT, _OUTBOX_AND_REFS, _TELEGRAM_PERSISTENCE)
+MIGRATIONS: tuple[str, ...] = (
+    _ACCESS_AND_AUDIT,
+    _OUTBOX_AND_REFS,
+    _TELEGRAM_PERSISTENCE,
+    _ORDERS,
+)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -178,6 +217,7 @@ class Database:
         self.invites = InviteRepo(self._sqlite)
         self.audit = AuditRepo(self._sqlite)
         self.outbox = OutboxRepo(self._sqlite)
+        self.orders = OrderRepo(self._sqlite)
         self.refs = RefRepo(self._sqlite)
         self.telegram_state = TelegramStateRepo(self._sqlite)
 

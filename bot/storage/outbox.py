@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage._sqlite import LockedConnection, StorageError, from_db_time, to_db_time
+from bot.storage._sqlite import (
+    LockedConnection,
+    claim_due,
+    from_db_time,
+    to_db_time,
+    update_one,
+)
 
 _ITEM_COLUMNS = (
     "id, created_at, chat_id, user_id, language, customer_id, payload, status, attempts,"
@@ -94,16 +100,8 @@ class OutboxRepo:
         Claiming in one statement means two workers can never take the same item.
         """
         with self._sqlite.transaction() as connection:
-            rows = connection.execute(
-                "UPDATE outbox SET status = 'sending' WHERE id IN (SELECT id FROM outbox"
-                " WHERE status = 'pending' AND next_attempt_at <= ?"
-                " ORDER BY next_attempt_at, id LIMIT ?)"
-                f" RETURNING {_ITEM_COLUMNS}",
-                (to_db_time(now), limit),
-            ).fetchall()
-        return sorted(
-            (_item(row) for row in rows), key=lambda item: (item.next_attempt_at, item.id)
-        )
+            rows = claim_due(connection, "outbox", "pending", _ITEM_COLUMNS, now, limit)
+        return [_item(row) for row in rows]
 
     def mark_done(self, item_id: int) -> None:
         """The profile exists in Gameball."""
@@ -132,13 +130,13 @@ class OutboxRepo:
         rather than letting a finished item bounce back into the queue.
         """
         with self._sqlite.transaction() as connection:
-            cursor = connection.execute(
+            update_one(
+                connection,
                 f"UPDATE outbox SET {assignments}, attempts = attempts + 1"
                 " WHERE id = ? AND status = 'sending'",
                 [*parameters, item_id],
+                f"outbox item {item_id} is not being sent",
             )
-            if cursor.rowcount != 1:
-                raise StorageError(f"outbox item {item_id} is not being sent")
 
     def mark_notified(self, item_id: int) -> bool:
         """Claims the right to tell the staff member; True only for the first caller."""

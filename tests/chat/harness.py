@@ -117,6 +117,12 @@ class ChatDriver:
         """Parameters of every accepted Bot API call of ``method``."""
         return [call.params for call in self.fake.calls if call.method == method]
 
+    async def run_queue(self) -> None:
+        """Run the queue's repeating job once, as the JobQueue would."""
+        assert self.app.job_queue is not None
+        (job,) = [j for j in self.app.job_queue.jobs() if j.name == "process_outbox"]
+        await job.run(self.app)
+
 
 @asynccontextmanager
 async def running(

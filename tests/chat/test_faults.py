@@ -34,13 +34,6 @@ async def bot(
         yield driver
 
 
-async def run_outbox_job(bot: ChatDriver) -> None:
-    """Run the queue's repeating job once, as the JobQueue would."""
-    assert bot.app.job_queue is not None
-    (job,) = [j for j in bot.app.job_queue.jobs() if j.name == "process_outbox"]
-    await job.run(bot.app)
-
-
 # --- look-up ------------------------------------------------------------------------------------
 
 
@@ -129,15 +122,15 @@ async def test_queued_creation_is_sent_once_after_recovery_and_reported_once(
     await bot.press(STAFF, "Create")
     sent = await bot.press(STAFF, "Queue it")
     assert "Queued" in sent[-1]["text"]
-    await run_outbox_job(bot)  # still down: stays queued
+    await bot.run_queue()  # still down: stays queued
     assert services_of(bot.app).database.outbox.pending_count() == 1
     bot.sandbox.set_down(None)
     sent_before_recovery = len(upserts(bot.sandbox))
-    await run_outbox_job(bot)  # recovered, but the backoff has not elapsed yet
+    await bot.run_queue()  # recovered, but the backoff has not elapsed yet
     assert bot.sandbox.customer("new-42") is None
     clock.advance(minutes=1)
-    await run_outbox_job(bot)
-    await run_outbox_job(bot)
+    await bot.run_queue()
+    await bot.run_queue()
     assert bot.sandbox.customer("new-42") is not None
     notices = [m for m in bot.fake.sent_messages(STAFF) if "Welcome aboard" in m["text"]]
     assert len(notices) == 1
@@ -158,7 +151,7 @@ async def test_queued_creation_survives_a_restart(
         await bot.press(STAFF, "Queue it")
     sandbox.set_down(None)
     async with running(settings, fake, sandbox) as bot:
-        await run_outbox_job(bot)
+        await bot.run_queue()
         notices = [m for m in fake.sent_messages(STAFF) if "Welcome aboard" in m["text"]]
     assert len(notices) == 1
     assert sandbox.customer("new-42") is not None
@@ -204,7 +197,7 @@ async def test_a_queued_creation_that_gameball_rejects_is_reported_as_failed(
     await bot.press(STAFF, "Create")
     await bot.press(STAFF, "Queue it")
     bot.sandbox.set_down(None)
-    await run_outbox_job(bot)
+    await bot.run_queue()
     assert "could not be created" in bot.last_text(STAFF)
     assert "email" in bot.last_text(STAFF).lower()
 
@@ -262,11 +255,11 @@ async def test_a_report_telegram_could_not_deliver_is_sent_on_the_next_run(
         sandbox.set_down(None)
         clock.advance(minutes=1)
         request.down = True
-        await run_outbox_job(bot)  # created, but the staff member cannot be told yet
+        await bot.run_queue()  # created, but the staff member cannot be told yet
         assert sandbox.customer("new-42") is not None
         request.down = False
-        await run_outbox_job(bot)
-        await run_outbox_job(bot)
+        await bot.run_queue()
+        await bot.run_queue()
         path = database.path
     notices = [m for m in fake.sent_messages(STAFF) if "Welcome aboard" in m["text"]]
     assert len(notices) == 1

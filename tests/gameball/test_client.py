@@ -1,7 +1,7 @@
 """GameballClient against fake Gameball servers (httpx.MockTransport and one loopback socket).
 
-Backoff sleeps go through an injected recorder, so retry tests run instantly and can assert the
-exact delays the client chose.
+Backoff sleeps go through an injected recorder (``fakes.py``), so retry tests run instantly and
+can assert the exact delays the client chose.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,88 +31,19 @@ from bot.gameball import (
 )
 from bot.gameball.client import CUSTOMERS_PATH, OPTIONAL_SPARE, customer_path
 from bot.gameball.limits import CUSTOMER_READS, Pacers, Window
-
-API_KEY = "gb_test_api_key_0123456789"
-SECRET_KEY = "gb_secret_key_abcdefghij"
-BASE_URL = "https://api.gameball.test"
-BALANCE = {"availablePointsBalance": 1200, "availablePointsValue": 60.0, "currency": "USD"}
-NASTY_IDS = ["../x", "a/b", "x?y", "x#y", "%2F", "..x", ".a.", "a b", "عميل", "+201001234567"]
-
-Answer = httpx.Response | Exception | Callable[[], Awaitable[httpx.Response]]
-
-
-class FakeGameball:
-    """Records requests and plays its answers in order; the last answer repeats forever."""
-
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = list(answers) or [httpx.Response(200, json=BALANCE)]
-        self.requests: list[httpx.Request] = []
-
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        await request.aread()
-        self.requests.append(request)
-        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        return await answer()
-
-    @property
-    def only_request(self) -> httpx.Request:
-        assert len(self.requests) == 1
-        return self.requests[0]
-
-
-class SleepRecorder:
-    """Stands in for asyncio.sleep: remembers each backoff delay and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-ClientFactory = Callable[..., GameballClient]
-
-
-@pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
-async def connect(sleeps: SleepRecorder) -> AsyncIterator[ClientFactory]:
-    """Build clients wired to a fake server; jitter factor 1 makes delays predictable."""
-    clients: list[GameballClient] = []
-
-    def factory(gameball: FakeGameball, **options: Any) -> GameballClient:
-        settings: dict[str, Any] = {
-            "base_url": BASE_URL,
-            "transport": httpx.MockTransport(gameball),
-            "sleep": sleeps,
-            "rng": lambda: 1.0,
-        }
-        client = GameballClient(API_KEY, SECRET_KEY, **(settings | options))
-        clients.append(client)
-        return client
-
-    yield factory
-    for client in clients:
-        await client.aclose()
-
-
-def error(status: int, body: Any = None, *, text: str | None = None) -> httpx.Response:
-    if text is not None:
-        return httpx.Response(status, text=text, headers={"Content-Type": "text/html"})
-    return httpx.Response(status, json=body)
-
-
-async def hang() -> httpx.Response:
-    """A server that accepted the request and never answers."""
-    await asyncio.Event().wait()
-    raise AssertionError("unreachable")
+from tests.gameball.fakes import (
+    API_KEY,
+    BALANCE,
+    BASE_URL,
+    NASTY_IDS,
+    SECRET_KEY,
+    Answer,
+    ClientFactory,
+    FakeGameball,
+    SleepRecorder,
+    error,
+    hang,
+)
 
 
 def full_upsert_request() -> UpsertCustomerRequest:

@@ -2,6 +2,7 @@
 
 What the spec says Gameball answers must come out of the client with the same values; what the
 client sends must be what the spec accepts, at the path, method and headers the spec declares.
+Order and refund bodies are built by the order service's own builders, as the bot sends them.
 """
 
 from __future__ import annotations
@@ -10,21 +11,30 @@ import itertools
 import json
 import typing
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel
 
+from bot.domain.orders import Sale, Store
 from bot.gameball import (
     CustomerBalance,
     CustomerDetails,
     GameballClient,
+    OrderResponse,
+    OrderTransactions,
+    RefundResponse,
+    RewardPreview,
     TierProgress,
     UpsertCustomerRequest,
     UpsertCustomerResponse,
 )
+from bot.services.orders import order_request, preview_request, refund_request
 from tests.contract import (
+    REFUND,
     find_operation,
     load_spec,
     request_schema,
@@ -37,6 +47,22 @@ from tests.contract import (
 from tests.gameball.test_client import full_upsert_request
 
 CUSTOMER_ID = "c-1"
+ORDER_ID = "POP1-B2-20261126-7K3Q9XJ2DM"
+NOW = datetime(2026, 11, 26, 12, 0, 0, 123000, tzinfo=UTC)
+#: A till with every merchant setting, and one with none: the bodies differ most between them.
+STORES = {
+    "full store": Store("POP1", "City Stars pop-up", "B2", "Gate 2"),
+    "branch id only": Store(branch_id="B2"),
+    "branch name only": Store(branch_name="Gate 2"),
+    "no store": Store(),
+}
+
+
+def sale(store: Store) -> Sale:
+    return Sale(ORDER_ID, CUSTOMER_ID, Decimal("1250.50"), "EGP", store, NOW)
+
+
+FULL_STORE = STORES["full store"]
 #: Headers any HTTP client sends; everything else the client sends must be declared in the spec.
 TRANSPORT_HEADERS = {
     "accept",
@@ -67,6 +93,44 @@ OPERATIONS = [
         lambda c: c.upsert_customer(full_upsert_request()),
         id="upsert",
     ),
+    pytest.param(
+        "previewOrderRewards",
+        RewardPreview,
+        lambda c: c.preview_order(preview_request(CUSTOMER_ID, Decimal("1250.50"), FULL_STORE)),
+        id="reward-preview",
+    ),
+    pytest.param(
+        "trackOrder",
+        OrderResponse,
+        lambda c: c.track_order(order_request(sale(FULL_STORE))),
+        id="order",
+    ),
+    pytest.param(
+        "getOrderTransactions",
+        OrderTransactions,
+        lambda c: c.order_transactions(ORDER_ID),
+        id="order-transactions",
+    ),
+    pytest.param(
+        REFUND,
+        RefundResponse,
+        lambda c: c.refund(refund_request(sale(FULL_STORE), f"{ORDER_ID}-R1", NOW)),
+        id="refund",
+    ),
+]
+#: The order and refund bodies the bot sends, per operation, for every kind of till.
+ORDER_BODIES = [
+    pytest.param(operation_id, build, store, id=f"{name}-{store_name}")
+    for name, operation_id, build in [
+        (
+            "reward-preview",
+            "previewOrderRewards",
+            lambda s: preview_request(CUSTOMER_ID, Decimal("1250.50"), s),
+        ),
+        ("order", "trackOrder", lambda s: order_request(sale(s))),
+        ("refund", REFUND, lambda s: refund_request(sale(s), f"{ORDER_ID}-R1", NOW)),
+    ]
+    for store_name, store in STORES.items()
 ]
 
 RESPONSE_MODELS = [pytest.param(*case.values[:2], id=case.id) for case in OPERATIONS]
@@ -114,6 +178,8 @@ def _example(schema: dict[str, Any], name: str, numbers: Iterator[int]) -> Any:
         return schema["enum"][0]
     if kind == "object" and "properties" in schema:
         return {key: _example(sub, key, numbers) for key, sub in schema["properties"].items()}
+    if kind == "array" and "items" in schema:
+        return [_example(schema["items"], f"{name}-item", numbers)]
     samples: dict[Any, Any] = {
         "object": lambda: {f"{name}-key": f"{name}-value"},
         "array": lambda: [f"{name}-item"],
@@ -231,6 +297,25 @@ async def test_upsert_bodies_sent_are_valid_create_customer_requests(
     assert undocumented_keys(body, request_schema("createCustomer")) == []
 
 
+@pytest.mark.parametrize(("operation_id", "build", "store"), ORDER_BODIES)
+def test_order_and_refund_bodies_are_valid_requests(
+    operation_id: str, build: Any, store: Store
+) -> None:
+    body = build(store).to_json()
+
+    validate_request(operation_id, body)
+    assert undocumented_keys(body, request_schema(operation_id)) == []
+
+
+def test_a_refund_names_its_merchant_only_with_a_branch_id() -> None:
+    """The spec requires ``branch.uniqueId`` in a refund's merchant: the cases above need both."""
+    with_id = refund_request(sale(STORES["branch id only"]), "R1", NOW).to_json()
+    without_id = refund_request(sale(STORES["branch name only"]), "R1", NOW).to_json()
+
+    assert with_id["merchant"] == {"branch": {"uniqueId": "B2"}}
+    assert "merchant" not in without_id
+
+
 def test_full_upsert_uses_the_pos_channel_and_a_custom_store() -> None:
     """Guards the case above: the full request must exercise the enum and the free object."""
     attributes = full_upsert_request().to_json()["customerAttributes"]
@@ -250,9 +335,11 @@ async def test_client_calls_the_documented_path_and_method(
 
     _, request = await call_client(call)
 
+    path = template.replace("{customerId}", CUSTOMER_ID).replace("{orderId}", ORDER_ID)
     assert request.method == method
-    assert request.url.raw_path.decode() == template.replace("{customerId}", CUSTOMER_ID)
-    assert load_spec()["paths"][template][method.lower()]["operationId"] == operation_id
+    assert request.url.raw_path.decode() == path
+    operation = load_spec()["paths"][template][method.lower()]
+    assert operation.get("operationId", f"{method} {template}") == operation_id
 
 
 @pytest.mark.parametrize(("operation_id", "model", "call"), OPERATIONS)

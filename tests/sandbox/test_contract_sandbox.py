@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
+from bot.domain.orders import Sale, Store
 from bot.sandbox import Sandbox
-from bot.sandbox.emulator import API_PREFIX
-from tests.contract import find_operation, response_schema, validate_request, validate_response
-from tests.sandbox import AUTH, UPSERT_PATH, customer_path, fixed_clock
+from bot.sandbox.emulator import API_PREFIX, ORDERS_PREFIX, REFUND_PATH, REWARD_PREVIEW_PATH
+from bot.services.orders import order_request, preview_request, refund_request
+from tests.contract import (
+    REFUND,
+    find_operation,
+    response_schema,
+    validate_request,
+    validate_response,
+)
+from tests.sandbox import AUTH, NOW, UPSERT_PATH, customer_path, fixed_clock
 
 #: The error envelope of GAMEBALL.md §5: the spec documents none for these operations.
 ERROR_ENVELOPE_SCHEMA: dict[str, Any] = {
@@ -157,3 +167,76 @@ async def test_injected_faults_use_the_gameball_envelope(status: int) -> None:
         response = await http.get(customer_path("demo-1001", "balance"))
     assert response.status_code == status
     ENVELOPE_VALIDATOR.validate(response.json())
+
+
+# --- orders, reward previews, order transactions, refunds (PRODUCT §8) ------------------------
+
+ORDER_ID = "POP1-B2-20260301-7K3Q9XJ2DM"
+STORE = Store("POP1", "City Stars pop-up", "B2", "Gate 2")
+SALE = Sale(ORDER_ID, "demo-1001", Decimal("1250.50"), "EGP", STORE, NOW - timedelta(minutes=5))
+ORDER_ROUTES = {
+    "previewOrderRewards": ("POST", REWARD_PREVIEW_PATH),
+    "trackOrder": ("POST", ORDERS_PREFIX),
+    "getOrderTransactions": ("GET", f"{ORDERS_PREFIX}/{{orderId}}/transactions"),
+    REFUND: ("POST", REFUND_PATH),
+}
+
+
+def test_sandbox_order_routes_are_the_spec_paths() -> None:
+    for operation_id, route in ORDER_ROUTES.items():
+        assert find_operation(operation_id)[:2] == route
+
+
+async def answer(http: httpx.AsyncClient, operation_id: str, body: Any = None) -> Any:
+    """The sandbox's 200 answer to a valid request, checked against the documented response."""
+    if body is not None:
+        validate_request(operation_id, body)
+    method, path = ORDER_ROUTES[operation_id]
+    response = await http.request(method, path.replace("{orderId}", ORDER_ID), json=body)
+    assert response.status_code == 200, response.text
+    validate_response(operation_id, 200, response.json())
+    return response.json()
+
+
+@pytest.mark.parametrize("customer_id", ["demo-1001", "nobody-yet"])
+async def test_reward_previews_fit_the_spec(client: httpx.AsyncClient, customer_id: str) -> None:
+    preview = await answer(
+        client,
+        "previewOrderRewards",
+        preview_request(customer_id, Decimal("1250.50"), STORE).to_json(),
+    )
+    assert preview["customerFound"] is (customer_id == "demo-1001")
+
+
+async def test_an_order_its_transactions_and_its_refund_fit_the_spec(
+    client: httpx.AsyncClient,
+) -> None:
+    await answer(client, "trackOrder", order_request(SALE).to_json())
+    recorded = await answer(client, "getOrderTransactions")
+    refund = refund_request(SALE, f"{ORDER_ID}-R1", NOW).to_json()
+    await answer(client, REFUND, refund)
+    reversed_ = await answer(client, "getOrderTransactions")
+
+    assert [t["transactionType"] for t in recorded["transactions"]] == ["PaymentReward"]
+    assert [t["transactionType"] for t in reversed_["transactions"]] == ["PaymentReward", "Cancel"]
+
+
+async def test_every_order_error_uses_the_gameball_envelope(client: httpx.AsyncClient) -> None:
+    order = order_request(SALE).to_json()
+    refund = refund_request(SALE, f"{ORDER_ID}-R1", NOW).to_json()
+    unknown = f"{ORDERS_PREFIX}/unknown/transactions"
+    responses = [
+        await client.post(ORDERS_PREFIX, json=order),
+        await client.post(ORDERS_PREFIX, json=order),  # 9004: the order ID exists
+        await client.get(unknown),  # 9002
+        await client.post(REFUND_PATH, json=refund | {"reverseTransactionId": "unknown"}),  # 9005
+        await client.post(REFUND_PATH, json=refund),
+        await client.post(REFUND_PATH, json=refund),  # 9001: reversed already
+        await client.post(ORDERS_PREFIX, json={"customerId": "x"}),  # 400: fields missing
+        await client.post(REWARD_PREVIEW_PATH, json={"totalPaid": -1}),  # 422
+    ]
+    codes = [response.json().get("code") for response in responses]
+    assert codes == [None, 9004, 9002, 9005, None, 9001, 3000, 3003]
+    for response in responses:
+        if not response.is_success:
+            ENVELOPE_VALIDATOR.validate(response.json())
