@@ -163,10 +163,11 @@ async def test_debug_logs_of_a_sign_up_hide_secrets_mobiles_and_emails(
                 await tap(fake, "Create", "Stars")
             assert not fake.rejected
     output = capsys.readouterr().err
-    # The libraries and the bot did log what makes this test meaningful: URLs, parameters,
-    # updates, the Gameball calls (sent straight to the transport: no httpx request line).
-    assert "/getUpdates" in output
-    assert "/sendMessage" in output
+    # The libraries and the bot did log what makes this test meaningful: the Bot API URL (it
+    # holds the token), the calls' parameters, updates, the Gameball calls.
+    assert "Set Bot API URL: http://127.0.0.1:" in output
+    assert "endpoint `getUpdates`" in output
+    assert "endpoint `sendMessage`" in output
     assert "POST upsert customer=" in output
     assert "Processing update" in output
     assert "20•••••••543" in output

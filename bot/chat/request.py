@@ -1,33 +1,44 @@
-"""How the bot's Bot API calls reach Telegram: PTB's ``HTTPXRequest`` on aiohttp's connection layer.
+"""How the bot's Bot API calls reach Telegram: httpx requests on aiohttp's connection layer.
 
-python-telegram-bot sends every call through an ``httpx.AsyncClient``; its stock client runs on
-httpcore, whose pool cost a rush of cashiers timeouts (see ``bench/README.md``). The only change
-made here is which ``AsyncClient`` PTB builds: ``httpx-aiohttp``'s, the same kind the Gameball
-client uses. So Telegram and Gameball traffic share one HTTP stack: aiohttp's pooled keep-alive
-connections, Happy Eyeballs, ``HTTPS_PROXY``/``NO_PROXY`` from the environment, and no automatic
-resending of a ``sendMessage`` whose connection dropped after it was written (RFC 9112 §9.3.1).
-Parameters, timeouts and errors stay PTB's.
+The same stack as the Gameball client: an ``httpx.AsyncClient`` from ``httpx-aiohttp`` owns the
+connection pool (aiohttp's: keep-alive, Happy Eyeballs, no automatic resending of a
+``sendMessage`` whose connection dropped after it was written, RFC 9112 §9.3.1) and chooses the
+transport for Telegram's host, through the proxy ``HTTPS_PROXY``/``NO_PROXY`` name. Each call is
+handed to that transport as an ``httpx.Request`` whose parameters travel as one JSON object,
+which the Bot API accepts for every call without files (files go as multipart, as PTB sends
+them). Why not PTB's stock ``HTTPXRequest`` on the same client: it form-encodes every parameter
+in Python and runs each call through the client's cookie, auth and redirect machinery, none of
+which the Bot API uses; a card cost 671 µs of CPU that way and 376 µs this way
+(``bench/README.md``), and in a till rush every card is one such call. Timeouts and errors are
+PTB's: its defaults, ``TimedOut`` for timeouts and ``NetworkError`` for the rest.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from httpx_aiohttp import HttpxAiohttpClient
-from telegram.request import HTTPXRequest
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
 #: Connections for sending: PTB's default, ample for a rush (Telegram allows ~30 messages/s).
 SENDING_CONNECTIONS = 256
 #: How long an idle connection to Telegram is kept: a till sends a card every minute or so, and
 #: a new connection costs a TLS handshake; under the 60 s idle timeout of most load balancers.
 KEEPALIVE_EXPIRY = 55.0
+#: PTB's ``HTTPXRequest`` defaults, in seconds; uploads get longer to write.
+READ_TIMEOUT = WRITE_TIMEOUT = CONNECT_TIMEOUT = 5.0
+POOL_TIMEOUT = 1.0
+MEDIA_WRITE_TIMEOUT = 20.0
 
 
-class TelegramRequest(HTTPXRequest):
-    """PTB's ``HTTPXRequest`` whose ``AsyncClient`` runs on aiohttp (see the module).
+class TelegramRequest(BaseRequest):
+    """PTB's request interface over the one HTTP stack (see the module).
 
     ``transport`` replaces the network (tests); without it, proxies come from the environment.
+    It can be shut down and initialised again, as PTB does with its request objects.
     """
 
     def __init__(
@@ -35,22 +46,100 @@ class TelegramRequest(HTTPXRequest):
         connection_pool_size: int = SENDING_CONNECTIONS,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        **kwargs: Any,
     ) -> None:
-        limits = httpx.Limits(
+        self._limits = httpx.Limits(
             max_connections=connection_pool_size,
             max_keepalive_connections=connection_pool_size,
             keepalive_expiry=KEEPALIVE_EXPIRY,
         )
-        super().__init__(
-            connection_pool_size,
-            httpx_kwargs={"limits": limits, "transport": transport},
-            **kwargs,
+        self._given_transport = transport
+        self._client = self._new_client()
+        self._json_headers = httpx.Headers(
+            {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
         )
+        #: Each Bot API method's URL, parsed, and the transport the client chose for it: a bot
+        #: calls a handful of methods, again and again.
+        self._routes: dict[str, tuple[httpx.URL, httpx.AsyncBaseTransport]] = {}
 
-    def _build_client(self) -> httpx.AsyncClient:
-        """PTB's hook for the client it sends through (called again after a shutdown)."""
-        return HttpxAiohttpClient(**self._client_kwargs)
+    @property
+    def read_timeout(self) -> float:
+        return READ_TIMEOUT
+
+    async def initialize(self) -> None:
+        """A fresh client after a shutdown (the pool opens on first use)."""
+        if self._client.is_closed:
+            self._client = self._new_client()
+            self._routes.clear()
+
+    async def shutdown(self) -> None:
+        await self._client.aclose()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """One Bot API call; the answer's status and raw body go back to PTB to interpret."""
+        uploads = request_data is not None and request_data.contains_files
+        timeouts = {
+            "connect": _given(connect_timeout, CONNECT_TIMEOUT),
+            "read": _given(read_timeout, READ_TIMEOUT),
+            "write": _given(write_timeout, MEDIA_WRITE_TIMEOUT if uploads else WRITE_TIMEOUT),
+            "pool": _given(pool_timeout, POOL_TIMEOUT),
+        }
+        parsed, transport = self._route(url)
+        request = self._request(method, parsed, request_data, timeouts)
+        try:
+            response = await transport.handle_async_request(request)
+            try:
+                content = await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.PoolTimeout as error:
+            raise TimedOut("Pool timeout: every connection to Telegram is busy") from error
+        except httpx.TimeoutException as error:
+            raise TimedOut from error
+        except httpx.HTTPError as error:
+            # The error never carries the URL, which holds the bot's token.
+            raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
+        return response.status_code, content
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return HttpxAiohttpClient(limits=self._limits, transport=self._given_transport)
+
+    def _route(self, url: str) -> tuple[httpx.URL, httpx.AsyncBaseTransport]:
+        route = self._routes.get(url)
+        if route is None:
+            parsed = httpx.URL(url)
+            route = self._routes[url] = (parsed, self._client._transport_for_url(parsed))
+        return route
+
+    def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        request_data: RequestData | None,
+        timeouts: dict[str, float | None],
+    ) -> httpx.Request:
+        extensions: dict[str, Any] = {"timeout": timeouts}
+        if request_data is not None and request_data.contains_files:
+            return httpx.Request(
+                method,
+                url,
+                headers={"User-Agent": self.USER_AGENT},
+                data=request_data.json_parameters,
+                files=request_data.multipart_data,
+                extensions=extensions,
+            )
+        body = json.dumps(request_data.parameters).encode() if request_data else b""
+        return httpx.Request(
+            method, url, headers=self._json_headers, content=body, extensions=extensions
+        )
 
 
 def telegram_requests(
@@ -58,3 +147,12 @@ def telegram_requests(
 ) -> tuple[TelegramRequest, TelegramRequest]:
     """The request objects for sending and for long polling (one connection), as PTB pairs them."""
     return TelegramRequest(transport=transport), TelegramRequest(1, transport=transport)
+
+
+def _given(value: object, default: float) -> float | None:
+    """PTB passes ``DEFAULT_NONE`` for "not given"; ``None`` itself means no timeout."""
+    if value is BaseRequest.DEFAULT_NONE:
+        return default
+    if value is None or isinstance(value, int | float):
+        return value
+    raise TypeError(f"a timeout must be a number of seconds or None, not {value!r}")

@@ -1,4 +1,4 @@
-"""Bot API calls through PTB's ``HTTPXRequest`` on the aiohttp client: what PTB sends and gets back.
+"""Bot API calls as httpx requests on the one HTTP stack: what PTB sends, and what it gets back.
 
 A real ``telegram.Bot`` makes the calls over ``httpx.MockTransport``, so the tests see what the
 bot's handlers see: the message Telegram returned, or PTB's own ``TimedOut``/``NetworkError``
@@ -8,14 +8,14 @@ aiohttp connection layer does on real sockets is in ``tests/test_http_stack.py``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
 from httpx_aiohttp import HttpxAiohttpClient
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot.app import build_application
@@ -39,11 +39,11 @@ def telegram(
             return httpx.Response(200, json={"ok": True, "result": ME})
         if on_send is not None:
             return on_send(request)
-        fields = {name: values[-1] for name, values in parse_qs(request.content.decode()).items()}
+        fields = json.loads(request.content)
         message = {
             "message_id": 7,
             "date": 0,
-            "chat": {"id": int(fields["chat_id"]), "type": "private"},
+            "chat": {"id": fields["chat_id"], "type": "private"},
             "text": fields["text"],
         }
         return httpx.Response(200, json={"ok": True, "result": message})
@@ -51,7 +51,7 @@ def telegram(
     return httpx.MockTransport(handle)
 
 
-async def test_a_message_is_sent_and_comes_back_as_a_message() -> None:
+async def test_a_message_is_sent_as_one_json_object_and_comes_back_as_a_message() -> None:
     sent: list[httpx.Request] = []
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r:1")]])
     async with Bot(TOKEN, request=TelegramRequest(transport=telegram(sent))) as bot:
@@ -62,7 +62,32 @@ async def test_a_message_is_sent_and_comes_back_as_a_message() -> None:
     assert (message.chat_id, message.text) == (42, "Card for <b>demo-1001</b>")
     request = sent[-1]
     assert (request.method, request.url.path) == ("POST", f"/bot{TOKEN}/sendMessage")
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "chat_id": 42,
+        "text": "Card for <b>demo-1001</b>",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "Refresh", "callback_data": "r:1"}]]},
+    }
     assert request.headers["user-agent"].startswith("python-telegram-bot")
+
+
+async def test_a_call_with_a_file_is_sent_as_multipart_form_data() -> None:
+    sent: list[httpx.Request] = []
+    answered = {
+        "ok": True,
+        "result": {"message_id": 8, "date": 0, "chat": {"id": 42, "type": "private"}},
+    }
+    transport = telegram(sent, lambda _: httpx.Response(200, json=answered))
+    async with Bot(TOKEN, request=TelegramRequest(transport=transport)) as bot:
+        await bot.send_document(42, InputFile(b"id,points\n", filename="export.csv"), caption="x")
+
+    request = sent[-1]
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    body = request.read()
+    assert b'name="chat_id"\r\n\r\n42' in body
+    assert b'filename="export.csv"' in body
+    assert b"id,points" in body
 
 
 async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
@@ -80,7 +105,7 @@ async def test_ptb_default_timeouts_apply_unless_a_call_sets_its_own() -> None:
     ("failure", "expected", "words"),
     [
         (httpx.ReadTimeout("timed out waiting for the answer"), TimedOut, "Timed out"),
-        (httpx.PoolTimeout("no connection became free"), TimedOut, "Pool timeout"),
+        (httpx.PoolTimeout("no connection became free"), TimedOut, "every connection"),
         (httpx.ConnectError("[Errno 111] Connection refused"), NetworkError, "refused"),
         (httpx.RemoteProtocolError("server disconnected"), NetworkError, "disconnected"),
     ],
@@ -123,6 +148,12 @@ async def test_a_start_refused_by_telegram_closes_the_connection_pools() -> None
 
     assert sending._client.is_closed
     assert polling._client.is_closed
+
+
+async def test_a_timeout_that_is_not_a_number_is_refused() -> None:
+    request = TelegramRequest(transport=telegram([]))
+    with pytest.raises(TypeError, match="timeout"):
+        await request.do_request("http://127.0.0.1/bot/getMe", "POST", read_timeout="soon")
 
 
 def test_production_sends_through_the_aiohttp_client(tmp_path: Path) -> None:

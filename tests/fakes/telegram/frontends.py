@@ -1,7 +1,8 @@
-"""The two ways into the fake, both python-telegram-bot's real request path down to httpx.
+"""The two ways into the fake, both the bot's real request path down to httpx.
 
-* :class:`OfflineBotRequest`: PTB's own ``HTTPXRequest`` whose httpx client sends through an
-  ``httpx.MockTransport`` answered by the fake, no sockets (fast conversation tests);
+* :class:`OfflineBotRequest`: the bot's own :class:`~bot.chat.request.TelegramRequest` whose
+  requests go to an ``httpx.MockTransport`` answered by the fake, no sockets (fast conversation
+  tests);
 * :class:`FakeTelegramServer`: the same answers over HTTP on loopback (end-to-end tests, webhook
   tests, benchmarks), with real long polling.
 
@@ -15,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from telegram.request import HTTPXRequest
 
+from bot.chat.request import TelegramRequest
 from bot.sandbox.server import LoopbackServer
 from bot.sandbox.wire import from_httpx, to_httpx
 from tests.fakes.telegram.checks import LOOPBACK_HOSTS
@@ -24,18 +25,18 @@ from tests.fakes.telegram.core import FakeTelegram
 from tests.fakes.telegram.wire import respond
 
 
-class OfflineBotRequest(HTTPXRequest):
-    """PTB's ``HTTPXRequest`` over an ``httpx.MockTransport`` that the fake answers.
+class OfflineBotRequest(TelegramRequest):
+    """The bot's request object over an ``httpx.MockTransport`` that the fake answers.
 
-    Parameters travel exactly as PTB puts them on the wire (a form, or multipart with files),
-    and the fake reads them as it reads a socket's.
+    Parameters travel exactly as the bot puts them on the wire (one JSON object, or multipart
+    with files), and the fake reads them as it reads a socket's.
     """
 
     def __init__(self, fake: FakeTelegram) -> None:
         async def answer(request: httpx.Request) -> httpx.Response:
             return to_httpx(await respond(fake, await from_httpx(request)))
 
-        super().__init__(httpx_kwargs={"transport": httpx.MockTransport(answer)})
+        super().__init__(transport=httpx.MockTransport(answer))
 
 
 class FakeTelegramServer:
