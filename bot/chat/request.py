@@ -1,8 +1,7 @@
-"""How the bot's Bot API calls reach Telegram: httpx requests on aiohttp's connection layer.
+"""How the bot's Bot API calls reach Telegram: the bot's one HTTP stack (``bot.http``).
 
-The same stack as the Gameball client: an ``httpx.AsyncClient`` from ``httpx-aiohttp`` owns the
-connection pool (aiohttp's: keep-alive, Happy Eyeballs, no automatic resending of a
-``sendMessage`` whose connection dropped after it was written, RFC 9112 §9.3.1) and chooses the
+The same stack as the Gameball client: a pooled client owns the connections (no automatic
+resending of a ``sendMessage`` whose connection dropped after it was written) and chooses the
 transport for Telegram's host, through the proxy ``HTTPS_PROXY``/``NO_PROXY`` name. Each call is
 handed to that transport as an ``httpx.Request`` whose parameters travel as one JSON object,
 which the Bot API accepts for every call without files (files go as multipart, as PTB sends
@@ -19,15 +18,13 @@ import json
 from typing import Any
 
 import httpx
-from httpx_aiohttp import HttpxAiohttpClient
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.http import pooled_client, transport_for
+
 #: Connections for sending: PTB's default, ample for a rush (Telegram allows ~30 messages/s).
 SENDING_CONNECTIONS = 256
-#: How long an idle connection to Telegram is kept: a till sends a card every minute or so, and
-#: a new connection costs a TLS handshake; under the 60 s idle timeout of most load balancers.
-KEEPALIVE_EXPIRY = 55.0
 #: PTB's ``HTTPXRequest`` defaults, in seconds; uploads get longer to write.
 READ_TIMEOUT = WRITE_TIMEOUT = CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
@@ -47,11 +44,7 @@ class TelegramRequest(BaseRequest):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._limits = httpx.Limits(
-            max_connections=connection_pool_size,
-            max_keepalive_connections=connection_pool_size,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-        )
+        self._connections = connection_pool_size
         self._given_transport = transport
         self._client = self._new_client()
         self._json_headers = httpx.Headers(
@@ -110,13 +103,13 @@ class TelegramRequest(BaseRequest):
         return response.status_code, content
 
     def _new_client(self) -> httpx.AsyncClient:
-        return HttpxAiohttpClient(limits=self._limits, transport=self._given_transport)
+        return pooled_client(self._connections, self._given_transport)
 
     def _route(self, url: str) -> tuple[httpx.URL, httpx.AsyncBaseTransport]:
         route = self._routes.get(url)
         if route is None:
             parsed = httpx.URL(url)
-            route = self._routes[url] = (parsed, self._client._transport_for_url(parsed))
+            route = self._routes[url] = (parsed, transport_for(self._client, parsed))
         return route
 
     def _request(

@@ -1,14 +1,13 @@
 """Async client for the Gameball v4.0 customer endpoints the bot uses.
 
-One :class:`GameballClient` owns one ``httpx.AsyncClient`` for the life of the process, on
-aiohttp's connection layer (``httpx-aiohttp``): pooled keep-alive connections, so an existing
-customer costs a single round trip at the till; Happy Eyeballs; ``HTTPS_PROXY``/``NO_PROXY``
-from the environment; and no automatic resending of a ``POST`` whose connection dropped (only
-the retry policy below decides). Requests are httpx's and go straight to the transport the
-client chose for Gameball's host. Transient faults (429, 5xx, timeouts, network errors, garbage
-from a proxy) are retried with capped, jittered exponential backoff, but never past the
-caller's deadline: a cashier waiting at the till gets an answer or a clear failure within a
-bounded time. Everything else surfaces at once as a typed error from ``errors.py``.
+One :class:`GameballClient` owns one client of the bot's HTTP stack (``bot.http``) for the life
+of the process: pooled keep-alive connections, so an existing customer costs a single round trip
+at the till; ``HTTPS_PROXY``/``NO_PROXY`` from the environment; and no automatic resending of a
+``POST`` whose connection dropped (only the retry policy below decides). Transient faults
+(429, 5xx, timeouts, network errors, garbage from a proxy) are retried with capped, jittered
+exponential backoff, but never past the caller's deadline: a cashier waiting at the till gets
+an answer or a clear failure within a bounded time. Everything else surfaces at once as a
+typed error from ``errors.py``.
 
 Every attempt first waits for its turn under Gameball's rate limits (``limits.py``), so the
 bot's own traffic never draws a 429. One that comes anyway (the shop's website shares the
@@ -29,7 +28,6 @@ from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import BaseModel, ValidationError
 
 from bot import __version__
@@ -56,6 +54,7 @@ from bot.gameball.models import (
     UpsertCustomerRequest,
     UpsertCustomerResponse,
 )
+from bot.http import pooled_client, transport_for
 
 logger = logging.getLogger("bot.gameball")
 
@@ -66,10 +65,6 @@ REFUND_PATH = "/api/v4.0/integrations/transactions/refund"
 USER_AGENT = f"gameball-checkout-bot/{__version__}"
 #: Three calls for each of 200 cashiers asking at the same moment (the benchmark's largest rush).
 MAX_CONNECTIONS = 600
-#: How long an idle connection is kept for reuse. A cashier asks every minute or so, and a new
-#: connection costs a TLS handshake on top of the answer, so this is well above httpx's 5 s; it
-#: stays under the 60 s idle timeout common to load balancers.
-KEEPALIVE_EXPIRY = 55.0
 #: A 429 without ``Retry-After`` holds the resource back this long: its shorter window's length.
 RATE_LIMITED_PAUSE = 1.0
 #: An optional request goes out only if this share of every window would still be free, so the
@@ -162,7 +157,9 @@ class GameballClient:
         self._pacers = pacers or Pacers(sleep=sleep)
         self.requests_sent = 0  # HTTP attempts handed to the transport, retries included
         self._host = httpx.URL(base_url).host
-        self._http = HttpxAiohttpClient(
+        self._http = pooled_client(
+            max_connections,
+            transport,
             base_url=base_url.rstrip("/"),
             headers={
                 "APIKey": api_key,
@@ -171,18 +168,8 @@ class GameballClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=attempt_timeout,
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=KEEPALIVE_EXPIRY,
-            ),
-            transport=transport,  # None: aiohttp, with the environment's proxies
         )
-        #: Where requests go: the aiohttp transport the client chose for Gameball's host (through
-        #: the proxy the environment names, if any). Requests are handed to it directly: the
-        #: client's cookie, auth and redirect machinery, which Gameball's API never uses, cost
-        #: as much CPU as the transport itself in a rush (``bench/README.md``).
-        self._transport = self._http._transport_for_url(self._http.base_url)
+        self._transport = transport_for(self._http, self._http.base_url)
 
     def __repr__(self) -> str:
         return f"GameballClient(host={self._host!r})"
