@@ -24,9 +24,10 @@ TIMELINE = re.compile(
 )
 
 
-def quick_bench(*flags: str) -> list[str]:
+def bench_output(script: str, *arguments: str) -> list[str]:
+    """The lines ``bench/<script>`` prints; it must exit 0."""
     finished = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "latency.py"), "--quick", *flags],
+        [sys.executable, str(REPO / "bench" / script), *arguments],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -35,6 +36,10 @@ def quick_bench(*flags: str) -> list[str]:
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
     return finished.stdout.strip().splitlines()
+
+
+def quick_bench(*flags: str) -> list[str]:
+    return bench_output("latency.py", "--quick", *flags)
 
 
 def rows_of(lines: list[str]) -> dict[tuple[str, str], tuple[float, int]]:

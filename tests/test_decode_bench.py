@@ -7,24 +7,12 @@ relies on are: the rate over the whole set, one line per kind of code, and the t
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.test_bench_smoke import bench_output
 
 
 def test_the_decode_benchmark_prints_the_rate_and_the_timings() -> None:
-    finished = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "decode.py"), "--per-code", "1", "--runs", "1"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    lines = finished.stdout.splitlines()
+    lines = bench_output("decode.py", "--per-code", "1", "--runs", "1")
     assert re.fullmatch(r"decode rate: \d/5 \(\d+%\) distorted 1280x960 photos read", lines[0])
     assert [line.split()[0] for line in lines[1:5]] == ["qr_code", "code128", "ean13", "datamatrix"]
     timings = [line for line in lines if line.rstrip().endswith(("ms", "baseline)"))]
