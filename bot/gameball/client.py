@@ -189,6 +189,10 @@ class GameballClient:
         """Close the connection pool."""
         await self._http.aclose()
 
+    def has_room(self, resource: str, count: int) -> bool:
+        """Whether ``count`` more requests to ``resource`` would go out now, without waiting."""
+        return self._pacers[resource].has_room(count)
+
     async def get_balance(
         self, customer_id: str, *, deadline: float | None = None
     ) -> CustomerBalance:

@@ -107,9 +107,15 @@ class Pacer:
         For requests the bot can do without (a card's tier line): they never delay one that is
         needed, in this window or the next. ``spare`` is a share of each window's limit.
         """
-        if self.busy or self._held_until > time.monotonic() or not self._has_room(spare):
+        if self.busy or self._held_until > time.monotonic():
+            return False
+        if not self._fits(lambda rate: 1 + math.ceil(rate.limit * spare)):
             return False
         return self._admit() is None
+
+    def has_room(self, count: int) -> bool:
+        """Whether ``count`` more requests would fit in every window right now."""
+        return self._fits(lambda _: count)
 
     def hold_off(self, seconds: float) -> None:
         """Gameball answered 429 anyway (the website shares the account): everyone waits."""
@@ -133,11 +139,11 @@ class Pacer:
         """The bucket's clock: monotonic milliseconds."""
         return cast(int, self._bucket.now())  # type: ignore[no-untyped-call]
 
-    def _has_room(self, spare: float) -> bool:
-        """Whether one more request would fit in every window with ``spare`` of it still free."""
+    def _fits(self, needed: Callable[[Rate], int]) -> bool:
+        """Whether each window has room for as many more requests as ``needed`` says for it."""
         now = self._now()
         for rate in self._bucket.rates:
-            count = 1 + math.ceil(rate.limit * spare)
+            count = needed(rate)
             if count > rate.limit:
                 return False
             # The request that would be the limit-th one in the window, counting the new ones.

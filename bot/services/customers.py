@@ -24,6 +24,7 @@ from bot.domain.contacts import split_name
 from bot.domain.identify import NewCustomer
 from bot.gameball.client import GameballClient
 from bot.gameball.errors import GameballError
+from bot.gameball.limits import CUSTOMER_READS
 from bot.gameball.models import (
     CustomerAttributes,
     CustomerBalance,
@@ -43,6 +44,10 @@ SETTLE_SECONDS = 0.03
 #: A till is quiet when no other look-up started this long ago or less: the tier is asked for at
 #: once then, so a lone cashier's card costs one round trip, not one plus the settling time.
 QUIET_SECONDS = 1.0
+#: The essential reads of the most look-ups that can arrive at once: a getUpdates answer holds
+#: at most 100 updates, each a balance and a name. With that much room left in every window,
+#: nobody's essentials can be pushed out, and the tier is asked for at once.
+RUSH_READS = 2 * 100
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ class CustomerService:
         now = self._timer()
         busy = now - self._last_look_up < QUIET_SECONDS
         self._last_look_up = now
-        if busy:  # essentials first, this card's and those of the look-ups that came with it
+        if busy and not self._client.has_room(CUSTOMER_READS, RUSH_READS):
+            # Essentials first: this card's, and those of the look-ups that came with it.
             await asyncio.sleep(self._settle_seconds)
         try:
             tier = await self._client.get_tier_progress(customer_id, lang=language, optional=True)

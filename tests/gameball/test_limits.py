@@ -96,6 +96,15 @@ async def test_a_spare_request_leaves_room_for_the_next_ones(spare: float, grant
     assert pacer.try_acquire(spare=spare) is granted
 
 
+@pytest.mark.parametrize(("count", "room"), [(4, True), (5, True), (6, False)])
+async def test_room_counts_what_every_window_can_still_take(count: int, room: bool) -> None:
+    pacer = Pacer([Window(8, 60.0), Window(10, 120.0)])
+    for _ in range(3):
+        await pacer.acquire()
+
+    assert pacer.has_room(count) is room
+
+
 async def test_a_hold_after_a_429_keeps_every_caller_waiting() -> None:
     pacer = Pacer([Window(100, 1.0)])
     pacer.hold_off(0.2)

@@ -145,3 +145,15 @@ async def test_a_quiet_till_asks_for_the_tier_at_once(
 
     assert card.tier is not None
     assert sandbox.rate_limited == 0
+
+
+async def test_with_room_for_a_whole_rush_a_busy_till_asks_for_the_tier_at_once(
+    service: ServiceFactory, sandbox: Sandbox
+) -> None:
+    """An account with a large budget: no cashier's essentials can be pushed out by a tier."""
+    customers = service(reads=(Window(1000, 1.0), Window(12000, 30.0)), settle_seconds=3600)
+    await customers.lookup(DEMOS[0])  # the till is busy from now on
+
+    card = await asyncio.wait_for(customers.lookup(DEMOS[1]), timeout=10)
+
+    assert card.tier is not None
