@@ -224,6 +224,9 @@ async def _post_init(application: BotApplication) -> None:
         log.info(
             "queued %d purchases interrupted by the last shutdown, to check first", interrupted
         )
+    releases = services.holds.recover()
+    if releases:
+        log.info("queued %d points holds whose release the last shutdown interrupted", releases)
     await register_commands(application)
     await notify_finished(application)
 

@@ -32,7 +32,7 @@ class CustomerIdScheme(StrEnum):
 
 
 class CheckoutAction(StrEnum):
-    """What the card offers beyond identification (PRODUCT §8); ``redeem`` is not built yet."""
+    """What the card offers beyond identification (PRODUCT §8)."""
 
     PURCHASE = "purchase"
     REDEEM = "redeem"
@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     branch_id: str = ""
     branch_name: str = ""
     max_order_amount: Decimal = Field(Decimal(10000), gt=0, le=10**12, decimal_places=2)
+    redeem_otp: bool = False
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"

@@ -30,6 +30,8 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import BotApplication, build_application, started
 from bot.config import CheckoutAction, Settings
 from bot.i18n import Translator, normalise_language, translator
+from bot.sandbox import Sandbox
+from bot.sandbox.holds import DEMO_OTP
 
 CONSOLE_USER_ID = 1000
 CONSOLE_BOT = {
@@ -300,7 +302,7 @@ class ConsoleChat:
         await self.application.process_update(update)
 
 
-def _banner(settings: Settings, t: Translator, demo: list[str]) -> str:
+def _banner(settings: Settings, t: Translator, sandbox: Sandbox | None) -> str:
     mode = t("sandbox") if settings.gameball_sandbox else t("real Gameball API")
     lines = [
         t("Gameball Checkout Bot: console ({mode})", mode=mode),
@@ -308,8 +310,21 @@ def _banner(settings: Settings, t: Translator, demo: list[str]) -> str:
         t("Share a contact card with :contact <number>. Quit with :quit or Ctrl-D."),
         t("Scan a customer's code with :scan <image file or scanned text>."),
     ]
-    if demo:
-        lines += ["", t("Demo customers:"), *demo]
+    if sandbox is not None and sandbox.demo_customers:
+        first = sandbox.demo_customers[0].customer_id
+        lines += ["", t("Demo customers:")]
+        lines += [f"  {c.customer_id:<16} {c.name} · {c.note}" for c in sandbox.demo_customers]
+        lines += [
+            t(
+                "The Gameball QR code of {customer_id}, for redemptions: :scan {code}",
+                code=first + sandbox.customer_hash(first),
+                customer_id=first,
+            ),
+            t(
+                "The code Gameball texts them for a redemption (REDEEM_OTP=true): {otp}.",
+                otp=DEMO_OTP,
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -326,8 +341,6 @@ async def chat_in_terminal(
     Unless ``CHECKOUT_ACTIONS`` says otherwise, every till action is on: a newcomer should see
     what the bot can do.
     """
-    from bot.sandbox import Sandbox
-
     if settings.checkout_actions is None:
         settings = settings.model_copy(update={"checkout_actions": frozenset(CheckoutAction)})
     language = normalise_language(os.environ.get("LANG")) or settings.default_language
@@ -342,11 +355,7 @@ async def chat_in_terminal(
         gameball_transport=sandbox.transport() if sandbox else None,
         rate_limiter=False,
     )
-    demo = [
-        f"  {c.customer_id:<16} {c.name} · {c.note}"
-        for c in (sandbox.demo_customers if sandbox else [])
-    ]
-    terminal.write(_banner(settings, t, demo))
+    terminal.write(_banner(settings, t, sandbox))
     chat = ConsoleChat(application, request, language)
     async with started(application):
         await chat.send(chat.text_update("/start"))

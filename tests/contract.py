@@ -37,6 +37,11 @@ def load_spec() -> dict[str, Any]:
 
 #: The spec gives Refund no ``operationId``; such operations are named ``"METHOD path"`` here.
 REFUND = "POST /api/v4.0/integrations/transactions/refund"
+#: Nor the points holds and the texted code (PRODUCT §8).
+HOLD = "POST /api/v4.0/integrations/transactions/hold"
+HOLD_DETAILS = "GET /api/v4.0/integrations/transactions/hold/{holdReferenceId}"
+RELEASE_HOLD = "DELETE /api/v4.0/integrations/transactions/hold/{holdReferenceId}"
+OTP = "POST /api/v4.0/integrations/transactions/otp"
 
 
 def find_operation(operation_id: str) -> tuple[str, str, dict[str, Any]]:

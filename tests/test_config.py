@@ -39,6 +39,7 @@ def test_defaults_match_the_product_contract(monkeypatch: pytest.MonkeyPatch) ->
     assert not any(settings.offers(action) for action in CheckoutAction)
     assert (settings.store_id, settings.branch_id, settings.branch_name) == ("", "", "")
     assert settings.max_order_amount == Decimal(10000)
+    assert settings.redeem_otp is False
 
 
 def test_values_are_read_from_the_environment_and_dotenv(
@@ -81,6 +82,7 @@ def test_values_are_read_from_the_environment_and_dotenv(
         ("MAX_ORDER_AMOUNT", "450.505"),
         ("STORE_ID", "S" * 101),
         ("BRANCH_ID", "B\u200f2"),
+        ("REDEEM_OTP", "sometimes"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(
@@ -112,8 +114,10 @@ def test_checkout_actions_and_the_store_are_read_from_the_environment(
     monkeypatch.setenv("STORE_NAME", "City Stars pop-up")
     monkeypatch.setenv("BRANCH_ID", "B2")
     monkeypatch.setenv("MAX_ORDER_AMOUNT", "2500.50")
+    monkeypatch.setenv("REDEEM_OTP", "true")
     settings = load_settings()
     assert settings.checkout_actions == set(CheckoutAction)
+    assert settings.redeem_otp is True
     assert settings.store == Store("POP1", "City Stars pop-up", "B2", "")
     assert settings.max_order_amount == Decimal("2500.50")
 

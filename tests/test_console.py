@@ -29,8 +29,31 @@ async def test_start_lists_demo_customers_and_a_demo_id_gives_a_card(tmp_path: P
     assert "demo-1003" in output
     assert "Omar Hassan" in output
     assert "1,250 Stars" in output
-    assert "[1] 🛒 Record purchase   [2] 🔄 Refresh   [3] ➡️ Next customer" in output
+    assert (
+        "[1] 🛒 Record purchase   [2] 🎁 Redeem points   [3] 🔄 Refresh   [4] ➡️ Next customer"
+        in output
+    )
     assert "<b>" not in output  # HTML is rendered, not shown
+
+
+async def test_a_demo_customer_redeems_points_with_the_code_the_banner_shows(
+    tmp_path: Path,
+) -> None:
+    banner = await converse(tmp_path, ":quit", redeem_otp=True)
+    (scan,) = [line for line in banner.splitlines() if ":scan demo-1001" in line]
+    code = scan.rsplit(" ", 1)[-1]
+    (otp,) = [line for line in banner.splitlines() if "REDEEM_OTP" in line]
+    texted = otp.rstrip(".").rsplit(" ", 1)[-1]
+
+    output = await converse(
+        tmp_path, f":scan {code}", "2", "1", "200", texted, "1", "450", "1", ":quit",
+        redeem_otp=True,
+    )  # fmt: skip
+
+    assert "200 Stars held for demo-1001" in output
+    assert "Redeemed: 200 Stars (EGP20.00 off)" in output
+    assert "New balance: 1,093 Stars" in output
+    assert texted not in output.split("Ready for checkout", 1)[1]  # only the banner shows it
 
 
 async def test_a_new_customer_is_created_by_typing_button_numbers(tmp_path: Path) -> None:

@@ -111,8 +111,10 @@ def test_the_installed_bot_shows_arabic_staff_an_arabic_card(
     card = output.rsplit("Omar Hassan", 1)[1]
     assert "معرّف العميل: demo-1001" in card  # Customer ID
     assert "الرصيد المتاح: 1,250 Stars" in card  # Available
-    # Record purchase (console mode offers every till action), Refresh, Next customer
-    assert "[1] 🛒 تسجيل الشراء   [2] 🔄 تحديث   [3] ➡️ العميل التالي" in card
+    # Record purchase, Redeem points (console mode offers every till action), Refresh, Next
+    assert (
+        "[1] 🛒 تسجيل الشراء   [2] 🎁 استبدال النقاط   [3] 🔄 تحديث   [4] ➡️ العميل التالي" in card
+    )
 
 
 def test_the_installed_bot_carries_the_scanner_page(installed: Path, elsewhere: Path) -> None:

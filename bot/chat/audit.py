@@ -1,7 +1,10 @@
 """Audit helpers for handlers: who did what to which customer, in which store (PRODUCT §3).
 
 Purchases and reversals also keep their amount, points and order ID in ``detail`` (as JSON, so
-``/activity`` can show them in the reader's language); never contact details.
+``/activity`` can show them in the reader's language); never contact details. So do points
+holds (action ``hold``: ``placed``, ``released``, ``used``, ``expired``, ``refused``): the
+money they take off, the points held and the order they were held for; never a hold's scanned
+hash or code.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import TypedDict, cast
 from telegram import Update
 
 from bot.chat.context import ChatContext
-from bot.gameball.errors import GameballError, Unauthorized, Unavailable
+from bot.domain.orders import Redemption
+from bot.gameball.errors import GameballError, Rejected, Unauthorized, Unavailable
 
 
 def actor_name(update: Update) -> str | None:
@@ -66,6 +70,25 @@ def order_detail(
     """The ``detail`` of an order's audit entry."""
     detail = OrderDetail(order=order_id, amount=str(amount), currency=currency, points=points)
     return json.dumps(detail, ensure_ascii=False)
+
+
+def hold_detail(order_id: str, redemption: Redemption, currency: str | None) -> str:
+    """The ``detail`` of a hold's audit entry: the order it is for, its discount and points."""
+    return order_detail(order_id, redemption.discount, currency, redemption.points)
+
+
+def asked_detail(
+    order_id: str, currency: str | None, *, points: int | None, amount: Decimal | None
+) -> str:
+    """What a hold Gameball refused asked for: points, or an amount (never both known)."""
+    if amount is not None:
+        return order_detail(order_id, amount, currency)
+    return json.dumps({"order": order_id, "currency": currency, "points": points})
+
+
+def hold_failure(exc: GameballError) -> str:
+    """The audit log's word for a hold Gameball did not place: ``refused``, or why not asked."""
+    return "refused" if isinstance(exc, Rejected) else failure_result(exc)
 
 
 def read_order_detail(detail: str | None) -> OrderDetail | None:

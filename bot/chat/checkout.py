@@ -3,8 +3,11 @@
 Read top to bottom, this is what a cashier does (``checkout.mmd`` draws it): tap Record purchase
 on the card → type the amount paid → see what Gameball will award → Confirm → the receipt, with
 the points earned and the new balance → Next customer. Above ``MAX_ORDER_AMOUNT`` only a manager
-can confirm. The draft lives in ``user_data["purchase"]``; its ``orderId`` is fixed when it is
-made, and what happens once Confirm is tapped (never twice, never lost) is the order service's.
+can confirm. The draft lives in ``user_data["purchase"]`` (``purchase_draft.py``); its
+``orderId`` is fixed when it is made, and what happens once Confirm is tapped (never twice, never
+lost) is the order service's. A purchase may start with Redeem points instead (``redeem.py``):
+then the amount typed is the price before the points' discount, the order carries the hold, and
+leaving the purchase in any way gives the held points back.
 
 The flow's handlers run in a handler group before the identify flow's (``bot.app``). A step
 that handles an update stops it there (:func:`consumed`), so the amount "450" is not also looked
@@ -14,104 +17,60 @@ purchase and lets the identify flow take the same update.
 
 from __future__ import annotations
 
-import functools
-import secrets
-import time
 import warnings
 from decimal import Decimal
-from typing import Any, TypedDict, cast
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
-    filters,
 )
 
 from bot.chat import keyboards as kb
+from bot.chat import redeem
 from bot.chat.access import requires, role_of
 from bot.chat.alerts import alert_managers_about_credentials
-from bot.chat.audit import audit, failure_result, order_detail
+from bot.chat.audit import audit, failure_result, hold_detail, order_detail
 from bot.chat.cards import code, money, points_text
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_amount_text
-from bot.chat.flow import END, Drafts, Step, draft_in, guarded, say_expired
+from bot.chat.flow import END, say_expired
+from bot.chat.purchase_draft import (
+    AMOUNT,
+    CONFIRM,
+    HELD,
+    HOLD_AGAIN,
+    PLAIN_TEXT,
+    PRIVATE,
+    PURCHASES,
+    USE_THE_BUTTONS,
+    PurchaseDraft,
+    button,
+    cashier_of,
+    consumed,
+    current,
+    drop,
+    hint,
+    keyboard,
+    new_draft,
+    purchase_step,
+    start,
+)
 from bot.chat.receipts import amount_example, next_customer_keyboard, send_receipt
 from bot.chat.replies import close_buttons, reply
 from bot.config import CheckoutAction
 from bot.domain.contacts import InvalidInput
 from bot.domain.money import absurd_above, parse_amount
 from bot.domain.orders import needs_manager
-from bot.gameball.errors import GameballError, Unauthorized
+from bot.gameball.errors import GameballError, HoldNotFound, Unauthorized
 from bot.i18n import N_, Translator
+from bot.services.holds import ENDED
 from bot.services.orders import Outcome, Result
-from bot.storage import Cashier
-
-# Conversation states, in the order a cashier meets them.
-AMOUNT, CONFIRM = range(2)
-
-PRIVATE = filters.ChatType.PRIVATE
-PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
-
-
-class PurchaseDraft(TypedDict):
-    """The purchase being recorded, as persisted in ``user_data["purchase"]``."""
-
-    id: str  # the short id in this flow's buttons
-    customer_id: str
-    order_id: str  # fixed now: every attempt to record the sale sends this one
-    amount: str | None  # a Decimal, once typed
-    currency: str | None  # the programme's, as the amount was shown in it
-    touched: float
-
-
-PURCHASES = Drafts(
-    "purchase",
-    kb.PURCHASE_FLOW,
-    N_(
-        "This purchase was not recorded: it expired after a long pause. Look the customer up again."
-    ),
-)
-
-
-def _draft(context: ChatContext) -> PurchaseDraft:
-    """The draft a guarded step runs with (the guard has checked that it exists)."""
-    draft = draft_in(context, PURCHASES)
-    assert draft is not None
-    return cast(PurchaseDraft, draft)
-
-
-def _drop(context: ChatContext) -> PurchaseDraft | None:
-    """Forget the draft; return it, if there was one."""
-    draft = context.user_data.pop(PURCHASES.key, None) if context.user_data is not None else None
-    return cast(PurchaseDraft, draft) if isinstance(draft, dict) else None
-
-
-def consumed(step: Step) -> Step:
-    """The update is this flow's: the identify flow (a later handler group) must not see it."""
-
-    @functools.wraps(step)
-    async def run(update: Update, context: ChatContext) -> object:
-        raise ApplicationHandlerStop(await step(update, context))
-
-    return run
-
-
-async def _no_purchase(update: Update, context: ChatContext) -> int:
-    t = context.t(update)
-    await reply(update, t("No purchase is open. Tap Record purchase under a balance card."))
-    return END
-
-
-def purchase_step(step: Step) -> Step:
-    """A step of this flow: staff only, with a live draft, and the update stops here."""
-    return consumed(guarded(PURCHASES, _no_purchase)(step))
-
 
 # --- 1. Record purchase: the draft, then the amount -------------------------------------------
 
@@ -128,39 +87,48 @@ async def record_purchase(update: Update, context: ChatContext) -> int:
         await query.answer(context.t(update)("This button has expired."))
         return END
     await query.answer()
-    draft = PurchaseDraft(
-        id=secrets.token_urlsafe(6),
-        customer_id=customer_id,
-        order_id=services.orders.new_order_id(),
-        amount=None,
-        currency=services.customers.programme.currency,
-        touched=time.time(),
-    )
-    assert context.user_data is not None
-    context.user_data[PURCHASES.key] = draft
+    await redeem.abandon(update, context)  # another customer's purchase, or an older one
+    draft = new_draft(context, customer_id)
+    start(context, draft)
     return await _ask_amount(update, context, draft)
+
+
+@purchase_step
+async def purchase_with_hold(update: Update, context: ChatContext) -> int:
+    """Record purchase under the held points: the price before their discount."""
+    await close_buttons(update)
+    return await _ask_amount(update, context, current(context))
 
 
 async def _ask_amount(update: Update, context: ChatContext, draft: PurchaseDraft) -> int:
     t = context.t(update)
-    text = "🛒 " + t(
-        "Purchase for {customer_id}. How much did the customer pay? For example {example}.",
-        customer_id=code(draft["customer_id"]),
-        example=f"<code>{amount_example(t)}</code>",
-    )
-    await reply(update, text, _keyboard(draft, [[(t("Cancel"), kb.CANCEL)]]))
+    customer_id, example = code(draft["customer_id"]), f"<code>{amount_example(t)}</code>"
+    if draft.get("hold"):
+        text = (
+            redeem.discount_line(draft, context, t)
+            + "\n🛒 "
+            + t(
+                "Purchase for {customer_id}. What is the price before the discount? "
+                "For example {example}.",
+                customer_id=customer_id,
+                example=example,
+            )
+        )
+    else:
+        text = "🛒 " + t(
+            "Purchase for {customer_id}. How much did the customer pay? For example {example}.",
+            customer_id=customer_id,
+            example=example,
+        )
+    await reply(update, text, keyboard(draft, [[(t("Cancel"), kb.CANCEL)]]))
     return AMOUNT
-
-
-def _keyboard(draft: PurchaseDraft, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return kb.flow_keyboard(draft["id"], rows, kb.PURCHASE_FLOW)
 
 
 @purchase_step
 async def amount_answer(update: Update, context: ChatContext) -> int:
     """The amount paid: read in any usual form, or refused with a reason and an example."""
     t = context.t(update)
-    draft = _draft(context)
+    draft = current(context)
     assert update.effective_message is not None
     currency = draft["currency"]
     largest = absurd_above(context.services.settings.max_order_amount)
@@ -171,8 +139,23 @@ async def amount_answer(update: Update, context: ChatContext) -> int:
     except InvalidInput as exc:
         await reply(update, invalid_amount_text(exc, t, currency, amount_example(t)))
         return AMOUNT
+    if amount < _discount(draft):
+        text = "⚠️ " + t(
+            "The points take {discount} off, more than {amount}. Type the price before the "
+            "discount, or Cancel to give the points back.",
+            discount=money(_discount(draft), currency, t),
+            amount=money(amount, currency, t),
+        )
+        await reply(update, text)
+        return AMOUNT
     draft["amount"] = str(amount)
     return await _offer_confirmation(update, context, draft, amount)
+
+
+def _discount(draft: PurchaseDraft) -> Decimal:
+    """What held points take off the price (nothing without a hold)."""
+    held = draft.get("hold")
+    return Decimal(held["discount"]) if held else Decimal(0)
 
 
 # --- 2. what Gameball will award, then Confirm ------------------------------------------------
@@ -188,12 +171,15 @@ async def _offer_confirmation(
     lines = [
         "🧾 <b>" + t("Purchase of {amount}", amount=money(amount, currency, t)) + "</b>",
         t("Customer ID: {customer_id}", customer_id=code(draft["customer_id"])),
-        await _preview_line(update, context, draft, amount),
     ]
+    if draft.get("hold"):
+        paid = money(amount - _discount(draft), currency, t)
+        lines += [redeem.discount_line(draft, context, t), "💵 " + t("To pay: {paid}", paid=paid)]
+    lines.append(await _preview_line(update, context, draft, amount))
     if needs_manager(amount, limit):
         lines.append(t("Above the staff limit of {limit}.", limit=money(limit, currency, t)))
     buttons = [[("✅ " + t("Confirm"), kb.CONFIRM_PURCHASE)], _change_or_cancel(t)]
-    await reply(update, "\n".join(lines), _keyboard(draft, buttons))
+    await reply(update, "\n".join(lines), keyboard(draft, buttons))
     return CONFIRM
 
 
@@ -215,7 +201,7 @@ async def _for_a_manager(
         amount=money(amount, currency, t),
         limit=money(limit, currency, t),
     )
-    await reply(update, text, _keyboard(draft, [_change_or_cancel(t)]))
+    await reply(update, text, keyboard(draft, [_change_or_cancel(t)]))
     return CONFIRM
 
 
@@ -227,7 +213,7 @@ async def _preview_line(
     programme = context.services.customers.programme
     customer_id = draft["customer_id"]
     try:
-        points = await context.services.orders.preview(customer_id, amount)
+        points = await context.services.orders.preview(customer_id, amount, _discount(draft))
     except GameballError as exc:
         audit(context, update, "preview", failure_result(exc), customer_id)
         if isinstance(exc, Unauthorized):
@@ -246,7 +232,7 @@ async def _preview_line(
 async def change_amount(update: Update, context: ChatContext) -> int:
     """Change amount: ask again (the order ID stays the same)."""
     await close_buttons(update)
-    return await _ask_amount(update, context, _draft(context))
+    return await _ask_amount(update, context, current(context))
 
 
 # --- 3. Confirm: record it, then the receipt --------------------------------------------------
@@ -256,11 +242,9 @@ async def change_amount(update: Update, context: ChatContext) -> int:
 async def confirm(update: Update, context: ChatContext) -> int:
     """Confirm: record the sale once. Above the limit only a manager gets past this point."""
     t = context.t(update)
-    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    query = update.callback_query
     assert query is not None
-    assert chat is not None
-    assert user is not None
-    draft = _draft(context)
+    draft = current(context)
     amount, currency = Decimal(draft["amount"] or 0), draft["currency"]
     services = context.services
     limit = services.settings.max_order_amount
@@ -270,14 +254,18 @@ async def confirm(update: Update, context: ChatContext) -> int:
         )
         await query.answer(text, show_alert=True)
         return CONFIRM
-    _drop(context)  # before anything is awaited: a second tap finds no purchase to confirm
+    drop(context)  # before anything is awaited: a second tap finds no purchase to confirm
     await close_buttons(update)
+    if not await redeem.hold_is_usable(update, context, draft):
+        return HOLD_AGAIN
+    held = draft.get("hold")
     result = await services.orders.record(
         order_id=draft["order_id"],
         customer_id=draft["customer_id"],
         amount=amount,
         currency=currency,
-        cashier=Cashier(chat.id, user.id, context.language_for(update)),
+        cashier=cashier_of(update, context),
+        redemption=redeem.redemption_of(held) if held else None,
     )
     await _tell_result(update, context, result)
     return END
@@ -294,6 +282,7 @@ async def _tell_result(update: Update, context: ChatContext, result: Result) -> 
     detail = order_detail(sale.order_id, sale.amount, sale.currency, result.points)
     if result.outcome in (Outcome.DONE, Outcome.EARLIER):
         audit(context, update, "order", "recorded", sale.customer_id, detail)
+        _audit_hold_end(context, update, result)
         await send_receipt(context.bot, context.services, order, result.points, t)
         return
     assert result.error is not None
@@ -308,30 +297,41 @@ async def _tell_result(update: Update, context: ChatContext, result: Result) -> 
     else:
         audit(context, update, "order", "rejected", sale.customer_id, detail)
         text = "❌ " + t("The purchase was not recorded.")
+        text += _refused_hold_text(result, context, t)
+    _audit_hold_end(context, update, result)
     await reply(
         update, gameball_error_text(result.error, t) + "\n" + text, next_customer_keyboard(t)
     )
 
 
+def _audit_hold_end(context: ChatContext, update: Update, result: Result) -> None:
+    """How the order's hold ended with it (used, or given back after a refusal), if it did."""
+    sale = result.order.sale if result.order else None
+    if sale is None or sale.redemption is None:
+        return
+    if result.hold in ENDED:
+        detail = hold_detail(sale.order_id, sale.redemption, sale.currency)
+        audit(context, update, "hold", str(result.hold), sale.customer_id, detail)
+
+
+def _refused_hold_text(result: Result, context: ChatContext, t: Translator) -> str:
+    """After a refused order: what became of its held points, and how to redeem again."""
+    redemption = result.order.sale.redemption if result.order else None
+    if redemption is None or result.hold is None:
+        return ""
+    if isinstance(result.error, HoldNotFound):
+        return " " + t("Look the customer up again to redeem their points anew.")
+    return "\n" + redeem.hold_end_text(result.hold, redemption.points, context, t)
+
+
 # --- leaving ---------------------------------------------------------------------------------
-
-
-async def _not_recorded(update: Update, context: ChatContext) -> None:
-    t = context.t(update)
-    draft = _drop(context)
-    if draft is not None:
-        text = t(
-            "The purchase for {customer_id} was not recorded.",
-            customer_id=code(draft["customer_id"]),
-        )
-        await reply(update, text)
 
 
 @purchase_step
 async def cancel_button(update: Update, context: ChatContext) -> int:
-    """Cancel: nothing is recorded."""
+    """Cancel: nothing is recorded, and held points go back."""
     await close_buttons(update)
-    await _not_recorded(update, context)
+    await redeem.abandon(update, context)
     return END
 
 
@@ -339,66 +339,58 @@ async def cancel_button(update: Update, context: ChatContext) -> int:
 @requires("staff")
 async def cancel_command(update: Update, context: ChatContext) -> int:
     """``/cancel`` at any step."""
-    await _not_recorded(update, context)
+    await redeem.abandon(update, context)
     return END
 
 
 @requires("staff", explain=False)
 async def leave(update: Update, context: ChatContext) -> int:
     """``/identify`` or Next customer mid-purchase: drop it, and let the identify flow answer."""
-    await _not_recorded(update, context)
+    await redeem.abandon(update, context)
     return END
 
 
 async def timed_out(update: object, context: ChatContext) -> int:
-    """``CONVERSATION_TIMEOUT`` of silence: tell the cashier the purchase was not recorded."""
-    if isinstance(update, Update) and _drop(context) is not None:
+    """``CONVERSATION_TIMEOUT`` of silence: the purchase was not recorded, held points go back."""
+    draft = drop(context)
+    if isinstance(update, Update) and draft is not None:
         await say_expired(update, context, PURCHASES)
+        released = await redeem.release_hold(update, context, draft)
+        if released is not None:
+            await reply(update, released)
     return END
-
-
-def _hint(text: str) -> MessageHandler[Any, Any]:
-    """Stickers, photos, or text where a button is expected: say what this step needs."""
-
-    @purchase_step
-    async def hint(update: Update, context: ChatContext) -> None:
-        t = context.t(update)
-        await reply(update, t(text, example=amount_example(t)))
-
-    return MessageHandler(PRIVATE & ~filters.COMMAND, hint)
 
 
 # --- wiring ----------------------------------------------------------------------------------
 
 
-def _button(callback: Step, *actions: str) -> CallbackQueryHandler[Any, Any]:
-    return CallbackQueryHandler(callback, pattern=kb.flow_pattern(kb.PURCHASE_FLOW, *actions))
-
-
 def build_checkout_conversation(timeout: float) -> ConversationHandler[Any]:
     """The purchase flow as a persistent ``ConversationHandler``, for a handler group of its own."""
-    cancel = _button(cancel_button, kb.CANCEL)
+    cancel = button(cancel_button, kb.CANCEL)
     states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
         AMOUNT: [
             MessageHandler(PLAIN_TEXT, amount_answer),
             cancel,
-            _hint(N_("Please type the amount the customer paid, for example {example}.")),
+            hint(N_("Please type the amount the customer paid, for example {example}.")),
         ],
         CONFIRM: [
-            _button(confirm, kb.CONFIRM_PURCHASE),
-            _button(change_amount, kb.CHANGE_AMOUNT),
+            button(confirm, kb.CONFIRM_PURCHASE),
+            button(change_amount, kb.CHANGE_AMOUNT),
             cancel,
-            _hint(N_("Please use the buttons above, or /cancel.")),
+            hint(USE_THE_BUTTONS),
         ],
+        **redeem.redeem_states(cancel),
         ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
     }
+    states[HELD].insert(0, button(purchase_with_hold, kb.PURCHASE_WITH_HOLD))
     # One purchase per cashier at a time, its buttons carrying the draft's id: PTB's
     # per_message advice does not apply (as for the identify flow).
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*")
         return ConversationHandler(
             entry_points=[
-                CallbackQueryHandler(record_purchase, pattern=kb.RECORD_PURCHASE_PATTERN)
+                CallbackQueryHandler(record_purchase, pattern=kb.RECORD_PURCHASE_PATTERN),
+                redeem.ENTRY,
             ],
             states=states,
             fallbacks=[

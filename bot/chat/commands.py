@@ -20,7 +20,7 @@ from bot.chat.cards import balance_card, code
 from bot.chat.context import ChatContext
 from bot.chat.feedback import gameball_error_text, invalid_input_text
 from bot.chat.invites import redeem_invite
-from bot.chat.replies import ask_id_text, reply, send_card
+from bot.chat.replies import ask_id_text, card_markup, reply, send_card
 from bot.chat.scan import chosen_code, find_first, offer_codes, read_codes
 from bot.domain.contacts import InvalidInput
 from bot.domain.identify import Identifier, resolve_identifier
@@ -181,7 +181,7 @@ async def show_balance(
     audit(context, update, action, "found", card.customer_id)
     query = update.callback_query
     if query is not None and action == "refresh":
-        markup = kb.card_keyboard(card.customer_id, t, context.services)
+        markup = card_markup(card, t, context.services)
         try:
             await query.edit_message_text(
                 balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup

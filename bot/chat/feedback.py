@@ -12,7 +12,10 @@ import html
 from bot.domain import contacts, money
 from bot.domain.contacts import InvalidInput, example_mobile
 from bot.gameball.errors import (
+    Busy,
     GameballError,
+    HoldNotFound,
+    InsufficientPoints,
     NotFound,
     NotReversible,
     Rejected,
@@ -40,6 +43,11 @@ _INPUT_REASONS = {
     money.AMOUNT_TOO_PRECISE: N_("An amount has at most two decimals."),
     money.AMOUNT_TOO_LARGE: N_("That is far more than one purchase."),
     money.AMOUNT_OTHER_CURRENCY: N_("That is another currency: the programme uses {currency}."),
+    money.DISCOUNT_TOO_LARGE: N_("The customer's points are worth {limit} at most."),
+    money.POINTS_NOT_A_NUMBER: N_("That is not a number of points."),
+    money.POINTS_NOT_POSITIVE: N_("The number of points must be more than zero."),
+    money.POINTS_NOT_WHOLE: N_("Points are redeemed in whole numbers."),
+    money.POINTS_TOO_MANY: N_("The customer has {limit} available."),
 }
 
 _MOBILE_REASONS = {reason for reason in _INPUT_REASONS if reason.startswith("mobile_")}
@@ -58,6 +66,13 @@ def invalid_amount_text(
     return _refusal(exc, t, example, currency=currency or "")
 
 
+def invalid_redemption_text(
+    exc: InvalidInput, t: Translator, *, currency: str | None, limit: str, example: str | None
+) -> str:
+    """Why the points or money to redeem were refused (``limit``: what is available)."""
+    return _refusal(exc, t, example, currency=currency or "", limit=limit)
+
+
 def _refusal(exc: InvalidInput, t: Translator, example: str | None, **values: str) -> str:
     reason = t(_INPUT_REASONS.get(exc.reason, N_("That wasn't accepted.")), **values)
     if example is not None:
@@ -73,9 +88,15 @@ def gameball_error_text(exc: GameballError, t: Translator) -> str:
         return "⚠️ " + t("Gameball says this order cannot be reversed.")
     if isinstance(exc, TransactionNotFound):
         return "⚠️ " + t("Gameball does not know this order, so there is nothing to reverse.")
+    if isinstance(exc, HoldNotFound):
+        return "⌛ " + t("Gameball no longer holds these points: the hold ran out.")
+    if isinstance(exc, InsufficientPoints):
+        return "⚠️ " + t("The customer does not have that many points available now.")
     if isinstance(exc, Rejected):
         reason = html.escape(exc.message) if exc.message else t("no reason given")
         return "⚠️ " + t("Gameball did not accept this: {reason}", reason=reason)
     if isinstance(exc, NotFound):
         return t("Gameball does not know this customer.")
+    if isinstance(exc, Busy):
+        return "⏳ " + t("Gameball is still busy with another request for this customer.")
     return "⏳ " + t("Gameball is not answering right now.")

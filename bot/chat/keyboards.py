@@ -2,8 +2,8 @@
 
 Callback data is at most 64 bytes (Telegram's limit). Flow buttons carry the flow's short id, so
 a button on an old message cannot act on a newer flow; each flow has its own prefix (``f`` for
-identify, ``p`` for a purchase). Customer IDs that would not fit are kept server-side (``refs``)
-and referred to by a short key (PRODUCT §5).
+identify, ``p`` for a purchase and the redemption before it). Customer IDs that would not fit
+are kept server-side (``refs``) and referred to by a short key (PRODUCT §5).
 """
 
 from __future__ import annotations
@@ -49,15 +49,24 @@ RETRY_LOOKUP = "r_lookup"
 RETRY_CREATE = "r_create"
 QUEUE = "queue"
 
-# Purchase flow actions (prefix "p").
+# Purchase flow actions (prefix "p"), a redemption's among them.
 CONFIRM_PURCHASE = "ok"
 CHANGE_AMOUNT = "amount"
+BY_POINTS = "pts"
+BY_MONEY = "money"
+REDEEM_ALL = "all"
+NEW_CODE = "code"
+PURCHASE_WITH_HOLD = "buy"
+HOLD_AGAIN = "again"
 
-#: A card's buttons: Refresh and Record purchase carry the customer, by value or by a ref.
+#: A card's buttons: Refresh, Record purchase and Redeem points carry the customer, by value or
+#: by a ref.
 CARD_REFRESH = "c:r:"
 RECORD_PURCHASE = "p:new:"
+REDEEM_POINTS = "p:hold:"
 CARD_REFRESH_PATTERN = rf"^{CARD_REFRESH}"
 RECORD_PURCHASE_PATTERN = rf"^{RECORD_PURCHASE}"
+REDEEM_POINTS_PATTERN = rf"^{REDEEM_POINTS}"
 NEXT_CUSTOMER = "c:next"
 LANGUAGE_PATTERN = r"^l:"
 # A choice between the codes of one photo (prefix "s"): what it is for, a key, the code's index.
@@ -139,8 +148,13 @@ def _is_valid_id(customer_id: str) -> bool:
         return False
 
 
-def card_keyboard(customer_id: str, t: Translator, services: Services) -> InlineKeyboardMarkup:
-    """Buttons under a balance card: Record purchase (when on) above Refresh and Next customer."""
+def card_keyboard(
+    customer_id: str, t: Translator, services: Services, *, available: float = 0
+) -> InlineKeyboardMarkup:
+    """Buttons under a balance card: the till actions that are on above Refresh and Next customer.
+
+    Redeem points only when the customer has ``available`` points to redeem.
+    """
     database = services.database
     rows = [
         [
@@ -150,9 +164,16 @@ def card_keyboard(customer_id: str, t: Translator, services: Services) -> Inline
             next_customer_button(t),
         ]
     ]
-    if services.settings.offers(CheckoutAction.PURCHASE):
+    offers = services.settings.offers
+    actions: list[InlineKeyboardButton] = []
+    if offers(CheckoutAction.PURCHASE):
         data = customer_ref(customer_id, database, RECORD_PURCHASE)
-        rows.insert(0, [InlineKeyboardButton("🛒 " + t("Record purchase"), callback_data=data)])
+        actions.append(InlineKeyboardButton("🛒 " + t("Record purchase"), callback_data=data))
+    if offers(CheckoutAction.REDEEM) and available > 0:
+        data = customer_ref(customer_id, database, REDEEM_POINTS)
+        actions.append(InlineKeyboardButton("🎁 " + t("Redeem points"), callback_data=data))
+    if actions:
+        rows.insert(0, actions)
     return InlineKeyboardMarkup(rows)
 
 

@@ -133,10 +133,13 @@ async def reverse_ask(update: Update, context: ChatContext) -> None:
         await reply(update, _closed_text(order, t))
         return
     lines = [t("Reverse the purchase of {sale}?", sale=sale_text(order, t))]
+    name = context.services.customers.programme.points_name
     if order.points:
-        name = context.services.customers.programme.points_name
         earned = points_text(order.points, name, t)
         lines.append(t("Gameball takes back the {points} it earned.", points=earned))
+    if order.sale.redemption is not None:
+        redeemed = points_text(order.sale.redemption.points, name, t)
+        lines.append(t("The {points} redeemed with it go back to the customer.", points=redeemed))
     markup = kb.yes_no_keyboard(
         t("Yes, reverse"), f"{REVERSE_YES}:{order.id}", t("No"), f"{REVERSE_NO}:{order.id}"
     )
@@ -180,6 +183,9 @@ async def _reversal_outcome(
         text = "↩️ " + t("Reversed: {sale}.", sale=sale_text(order, t))
         if result.points is not None:
             text += "\n" + t("{points} taken back.", points=points_text(result.points, name, t))
+        if sale.redemption is not None:
+            redeemed = points_text(sale.redemption.points, name, t)
+            text += "\n" + t("{points} given back.", points=redeemed)
         return text, None
     if result.outcome is Outcome.EARLIER:
         audit(context, update, "reverse", "already_reversed", sale.customer_id, detail)

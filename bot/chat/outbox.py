@@ -4,6 +4,8 @@ A creation that failed because Gameball was unavailable can be queued; a purchas
 not take is queued by itself. The queue lives in SQLite (``outbox`` and ``orders``); one
 repeating job sends due items with backoff, and tells the staff member once when the profile
 exists (with its card) or the purchase is recorded (with its receipt), or why it finally failed.
+The same job gives back points holds nobody will use (``holds``): those of purchases abandoned
+without a word (the flow expired, the bot restarted) and releases Gameball did not answer.
 Items interrupted by a crash are sent again (the upsert is idempotent; an order is first looked
 up in Gameball, see ``bot.services.orders``), and a finished item is reported exactly once
 (``mark_notified``).
@@ -21,7 +23,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.chat.audit import audit, order_detail
+from bot.chat.audit import audit, hold_detail, order_detail
 from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, services_of
 from bot.chat.receipts import sale_text, send_receipt
@@ -30,6 +32,7 @@ from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
 from bot.services.container import Services
+from bot.services.holds import ENDED, HoldEnd
 from bot.services.orders import Outcome, Result
 from bot.services.retries import ATTEMPT_DEADLINE, retry_at
 from bot.storage import OrderRow, OutboxItem
@@ -90,13 +93,18 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def process_outbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """JobQueue callback: send every due sign-up and purchase, then report what finished."""
+    """JobQueue callback: send every due sign-up and purchase, give back abandoned holds, then
+    report what finished."""
     services = services_of(context.application)
     now = services.database.now()
     for item in services.database.outbox.claim_due(now):
         await _send(services, item, now)
     for result in await services.orders.send_queued():
         _audit_order(services, result)
+    for row, end in await services.holds.release_due():
+        hold = row.hold
+        detail = hold_detail(hold.order_id, hold.redemption, hold.currency)
+        _audit_hold(services, row.cashier.user_id, hold.customer_id, detail, end)
     await notify_finished(context.application)
 
 
@@ -145,6 +153,24 @@ def _audit_order(services: Services, result: Result) -> None:
         customer_id=sale.customer_id,
         detail=order_detail(sale.order_id, sale.amount, sale.currency, result.points),
     )
+    if sale.redemption is not None and result.hold is not None:
+        detail = hold_detail(sale.order_id, sale.redemption, sale.currency)
+        _audit_hold(services, order.cashier.user_id, sale.customer_id, detail, result.hold)
+
+
+def _audit_hold(
+    services: Services, actor_id: int, customer_id: str, detail: str, end: HoldEnd
+) -> None:
+    """How a hold ended with a queued order, or in the queue job."""
+    if end in ENDED:
+        services.record_audit(
+            actor_id=actor_id,
+            actor_name=None,
+            action="hold",
+            result=str(end),
+            customer_id=customer_id,
+            detail=detail,
+        )
 
 
 class _Finished(Protocol):

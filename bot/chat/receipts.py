@@ -37,7 +37,7 @@ def amount_example(t: Translator) -> str:
 def receipt_text(
     order: OrderRow, points: float | None, balance: CustomerBalance | None, t: Translator
 ) -> str:
-    """The receipt: amount, points earned, the new balance and the order ID."""
+    """The receipt: amount, points redeemed and earned, the new balance and the order ID."""
     sale = order.sale
     lines = [
         "✅ <b>" + t("Purchase recorded") + "</b>",
@@ -45,6 +45,11 @@ def receipt_text(
         t("Amount: {amount}", amount=money(sale.amount, sale.currency, t)),
     ]
     points_name = balance.points_name if balance else None
+    if sale.redemption is not None:
+        redeemed = points_text(sale.redemption.points, points_name, t)
+        off = money(sale.redemption.discount, sale.currency, t)
+        lines.append("🎁 " + t("Redeemed: {points} ({off} off)", points=redeemed, off=off))
+        lines.append("💵 " + t("Paid: {paid}", paid=money(sale.paid, sale.currency, t)))
     if points is not None:
         lines.append("⭐ " + t("Earned: {points}", points=points_text(points, points_name, t)))
     if balance is None:

@@ -54,8 +54,13 @@ async def close_buttons(update: Update, note: str | None = None) -> None:
 async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
     """Send a balance card with its Refresh / Next customer buttons."""
     t = context.t(update)
-    markup = kb.card_keyboard(card.customer_id, t, context.services)
-    await reply(update, balance_card(card, t), markup)
+    await reply(update, balance_card(card, t), card_markup(card, t, context.services))
+
+
+def card_markup(card: CustomerCard, t: Translator, services: Services) -> InlineKeyboardMarkup:
+    """The buttons under this customer's card (Redeem points only with points to redeem)."""
+    available = card.balance.available_points_balance or 0
+    return kb.card_keyboard(card.customer_id, t, services, available=available)
 
 
 def ask_id_text(context: ChatContext, t: Translator) -> str:
@@ -76,11 +81,11 @@ async def send_new_customer_card(
 
     Used after a creation at the till and after a queued one went through.
     """
-    markup = kb.card_keyboard(customer.customer_id, t, services)
     try:
         card = await services.customers.card_after_create(customer, language=t.language)
     except GameballError:
         text = t("The balance is not available right now. Tap Refresh in a moment.")
+        markup = kb.card_keyboard(customer.customer_id, t, services)
         await bot.send_message(chat_id, text, reply_markup=markup)
         return
-    await bot.send_html(chat_id, balance_card(card, t), markup)
+    await bot.send_html(chat_id, balance_card(card, t), card_markup(card, t, services))

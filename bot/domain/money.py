@@ -1,8 +1,9 @@
-"""Reading the amount a customer paid, as staff type it at the till (PRODUCT §8).
+"""Reading the amounts staff type at the till: money paid, money off, points (PRODUCT §8).
 
 Cashiers type on phones, in English and Arabic keyboards: ``450``, ``1,250.50``, ``EGP 450``,
-``٤٥٠``, ``١٬٢٥٠٫٥٠``. Everything here turns such text into an exact ``Decimal`` or refuses it
-with a reason code the chat layer translates (with an example). Pure functions: no I/O.
+``٤٥٠``, ``١٬٢٥٠٫٥٠``. Everything here turns such text into an exact ``Decimal`` (or a whole
+number of points) or refuses it with a reason code the chat layer translates (with an example).
+Pure functions: no I/O.
 
 Babel checks the digit grouping (``1,25`` is refused rather than read as 125 or 1.25) and knows
 the currencies, so ``USD 450`` in a shop that counts in EGP is refused instead of recorded as
@@ -12,6 +13,7 @@ the currencies, so ``USD 450`` in a shop that counts in EGP is refused instead o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -30,6 +32,12 @@ AMOUNT_NEGATIVE = "amount_negative"
 AMOUNT_TOO_PRECISE = "amount_too_precise"
 AMOUNT_TOO_LARGE = "amount_too_large"
 AMOUNT_OTHER_CURRENCY = "amount_other_currency"
+#: Money off paid with points: more than the customer's points are worth.
+DISCOUNT_TOO_LARGE = "discount_too_large"
+POINTS_NOT_A_NUMBER = "points_not_a_number"
+POINTS_NOT_POSITIVE = "points_not_positive"
+POINTS_NOT_WHOLE = "points_not_whole"
+POINTS_TOO_MANY = "points_too_many"
 
 #: Longest input worth reading: a pasted essay is not an amount.
 _MAX_INPUT = 64
@@ -47,6 +55,8 @@ _MARKS = "\u200e\u200f"
 _NUMBER = re.compile(r"[0-9][0-9,]*(?:\.[0-9]*)?")
 #: Text around the number: letters and currency signs, such as ``EGP`` or ``ج.م.``.
 _SURROUNDED = re.compile(r"(?P<before>[^0-9]*)(?P<number>[0-9][0-9.,]*)(?P<after>[^0-9]*)")
+#: No upper bound: for amounts bounded by something other than the size of a purchase.
+_UNBOUNDED = Decimal("Infinity")
 
 
 def parse_amount(text: str, *, currency: str | None, largest: Decimal) -> Decimal:
@@ -56,6 +66,40 @@ def parse_amount(text: str, *, currency: str | None, largest: Decimal) -> Decima
     symbols are accepted around the number; another currency's code is refused. ``largest`` is
     the most a purchase can sensibly be (see :data:`ABSURD_FACTOR`). Raises ``InvalidInput``.
     """
+    amount = _signed_number(text, lambda label: _check_currency_label(label, currency))
+    return _checked(amount, largest)
+
+
+def parse_discount(text: str, *, currency: str | None, worth: Decimal) -> Decimal:
+    """Money off a purchase, paid with points: an amount no larger than the points are ``worth``."""
+    amount = parse_amount(text, currency=currency, largest=_UNBOUNDED)
+    if amount > worth:
+        raise InvalidInput(DISCOUNT_TOO_LARGE)
+    return amount
+
+
+def parse_points(text: str, *, available: int) -> int:
+    """A whole number of points (``200``, ``1,250``, ``٢٠٠``), from 1 to ``available``.
+
+    Gameball holds whole points only (``pointsToHold`` is an integer), so ``12.5`` is refused
+    rather than rounded: the customer must agree to the number that is held.
+    """
+    try:
+        points = _signed_number(text, _no_label)
+    except InvalidInput as refused:
+        reason = EMPTY if refused.reason == EMPTY else POINTS_NOT_A_NUMBER
+        raise InvalidInput(reason) from None
+    if points <= 0:
+        raise InvalidInput(POINTS_NOT_POSITIVE)
+    if points != points.to_integral_value():
+        raise InvalidInput(POINTS_NOT_WHOLE)
+    if points > available:
+        raise InvalidInput(POINTS_TOO_MANY)
+    return int(points)
+
+
+def _signed_number(text: str, check_label: Callable[[str], None]) -> Decimal:
+    """The number in ``text`` with its sign; ``check_label`` vets the text around it."""
     if len(text.strip()) > _MAX_INPUT:
         raise InvalidInput(AMOUNT_NOT_A_NUMBER)
     compact = "".join(ascii_digits(text).translate(_ARABIC_SEPARATORS).split())
@@ -66,15 +110,19 @@ def parse_amount(text: str, *, currency: str | None, largest: Decimal) -> Decima
     if parts is None:
         raise InvalidInput(AMOUNT_NOT_A_NUMBER)
     for label in (parts["before"], parts["after"]):
-        _check_currency_label(label, currency)
+        if label:
+            check_label(label)
     amount = _strict_decimal(parts["number"])
-    return _checked(-amount if negative else amount, largest)
+    return -amount if negative else amount
+
+
+def _no_label(label: str) -> None:
+    """Points are a plain number: nothing may stand beside it."""
+    raise InvalidInput(AMOUNT_NOT_A_NUMBER)
 
 
 def _check_currency_label(label: str, currency: str | None) -> None:
     """Text beside the number may only name the programme's currency (any, while unknown)."""
-    if not label:
-        return
     known = label.upper() in _KNOWN_CURRENCIES
     if (currency is None and known) or (currency and label.casefold() in _names_of(currency)):
         return

@@ -53,8 +53,43 @@ class Store:
 
 
 @dataclass(frozen=True)
+class Redemption:
+    """Points a purchase is partly paid with: the hold Gameball placed, and what it takes off."""
+
+    hold_reference: str
+    points: float
+    discount: Decimal
+
+
+@dataclass(frozen=True)
+class PointsHold:
+    """Points Gameball holds for a purchase being drafted, until it is recorded or released.
+
+    ``discount`` is the money the points cover (Gameball's ``holdAmount``); ``expires_at`` is
+    when Gameball releases them by itself, when it said.
+    """
+
+    reference: str
+    customer_id: str
+    order_id: str  # the purchase the points are held for
+    points: float
+    discount: Decimal
+    currency: str | None
+    expires_at: datetime | None
+
+    @property
+    def redemption(self) -> Redemption:
+        """What the purchase that uses the hold redeems."""
+        return Redemption(self.reference, self.points, self.discount)
+
+
+@dataclass(frozen=True)
 class Sale:
-    """A purchase staff confirmed: what Gameball must record, fixed before the first send."""
+    """A purchase staff confirmed: what Gameball must record, fixed before the first send.
+
+    ``amount`` is the price before any discount (Gameball's ``totalPrice``); :attr:`paid` is
+    what the customer paid after the points (``totalPaid``, on which points are earned).
+    """
 
     order_id: str
     customer_id: str
@@ -62,6 +97,12 @@ class Sale:
     currency: str | None
     store: Store
     order_date: datetime
+    redemption: Redemption | None = None
+
+    @property
+    def paid(self) -> Decimal:
+        """The price less what the redeemed points took off it."""
+        return self.amount - (self.redemption.discount if self.redemption else 0)
 
 
 def _random_part(length: int = _RANDOM_LENGTH) -> str:

@@ -43,9 +43,15 @@ from bot.gameball.limits import (
 from bot.gameball.models import (
     CustomerBalance,
     CustomerDetails,
+    HoldDetails,
+    HoldPlaced,
+    HoldReleased,
+    HoldRequest,
     OrderRequest,
     OrderResponse,
     OrderTransactions,
+    OtpRequest,
+    OtpSent,
     RefundRequest,
     RefundResponse,
     RewardPreview,
@@ -61,7 +67,10 @@ logger = logging.getLogger("bot.gameball")
 CUSTOMERS_PATH = "/api/v4.0/integrations/customers"
 ORDERS_PATH = "/api/v4.0/integrations/orders"
 REWARD_PREVIEW_PATH = f"{ORDERS_PATH}/reward-preview"
-REFUND_PATH = "/api/v4.0/integrations/transactions/refund"
+TRANSACTIONS_PATH = "/api/v4.0/integrations/transactions"
+REFUND_PATH = f"{TRANSACTIONS_PATH}/refund"
+HOLD_PATH = f"{TRANSACTIONS_PATH}/hold"
+OTP_PATH = f"{TRANSACTIONS_PATH}/otp"
 USER_AGENT = f"gameball-checkout-bot/{__version__}"
 #: Three calls for each of 200 cashiers asking at the same moment (the benchmark's largest rush).
 MAX_CONNECTIONS = 600
@@ -97,6 +106,11 @@ def order_path(order_id: str, suffix: str = "") -> str:
     return f"{ORDERS_PATH}/{_path_segment(order_id)}{suffix}"
 
 
+def hold_path(reference: str) -> str:
+    """The path of one points hold, its reference encoded as one segment like a customer ID."""
+    return f"{HOLD_PATH}/{_path_segment(reference)}"
+
+
 def _path_segment(identifier: str) -> str:
     """Encode one ID as one path segment.
 
@@ -117,7 +131,7 @@ def _masked(customer_id: str) -> str:
 
 
 class GameballClient:
-    """Gameball v4.0: balance, details, tier progress, the idempotent upsert, orders, refunds.
+    """Gameball v4.0: balance, details, tier progress, the upsert, orders, holds, refunds.
 
     Both keys are sent on every request (harmless where only ``APIKey`` is needed, required
     when the account enables High Security Mode) and are kept only inside the HTTP client's
@@ -307,6 +321,45 @@ class GameballClient:
             deadline,
             resource=TRANSACTIONS,
             once=True,
+        )
+
+    async def hold_points(
+        self, request: HoldRequest, *, deadline: float | None = None
+    ) -> HoldPlaced:
+        """Hold the customer's points for the purchase about to be recorded.
+
+        Never resent after an answer that may have been lost: Gameball keys a hold on nothing
+        the bot chooses, so a second request would hold the points twice. A hold whose answer
+        was lost is released by Gameball when it expires.
+        """
+        return await self._post(
+            HOLD_PATH, request, "hold", HoldPlaced, deadline, resource=TRANSACTIONS, once=True
+        )
+
+    async def hold_details(self, reference: str, *, deadline: float | None = None) -> HoldDetails:
+        """A hold's state (active, used, expired) and when it expires; a read."""
+        request = self._request("GET", hold_path(reference))
+        return await self._call(
+            request, "hold-details", reference, HoldDetails, deadline, resource=TRANSACTIONS
+        )
+
+    async def release_hold(self, reference: str, *, deadline: float | None = None) -> HoldReleased:
+        """Give the held points back. Safe to repeat: a hold released already is 9006."""
+        request = self._request("DELETE", hold_path(reference))
+        return await self._call(
+            request,
+            "release-hold",
+            reference,
+            HoldReleased,
+            deadline,
+            resource=TRANSACTIONS,
+            body_required=False,
+        )
+
+    async def send_otp(self, request: OtpRequest, *, deadline: float | None = None) -> OtpSent:
+        """Ask Gameball to text the customer a one-time code; not resent (one text is enough)."""
+        return await self._post(
+            OTP_PATH, request, "otp", OtpSent, deadline, resource=TRANSACTIONS, once=True
         )
 
     async def _post(

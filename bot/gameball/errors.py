@@ -77,6 +77,14 @@ class TransactionNotFound(NotFound):
     """9002 / 9005 (404): Gameball knows no such transaction, or no such order to reverse."""
 
 
+class HoldNotFound(NotFound):
+    """9006 (404): no such points hold: it expired, was released or was used already."""
+
+
+class InsufficientPoints(Rejected):
+    """9008: the customer has fewer points available than asked for."""
+
+
 #: Gameball's codes (GAMEBALL.md §5, §8) that mean more than their status, by what they mean.
 _BY_CODE: dict[int, type[GameballError]] = {
     2001: Busy,
@@ -85,6 +93,8 @@ _BY_CODE: dict[int, type[GameballError]] = {
     9002: TransactionNotFound,
     9004: AlreadyRecorded,
     9005: TransactionNotFound,
+    9006: HoldNotFound,
+    9008: InsufficientPoints,
 }
 
 

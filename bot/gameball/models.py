@@ -1,4 +1,4 @@
-"""Wire models for the Gameball v4.0 endpoints the bot uses: customers, orders and refunds.
+"""Wire models for the Gameball v4.0 endpoints the bot uses: customers, orders, holds, refunds.
 
 Responses are read leniently: every field may be absent or null (the documentation's examples
 omit fields, and the live API has been seen to misspell some), and unknown fields are kept
@@ -7,6 +7,7 @@ out of the way. Requests are written strictly: absent values are never sent.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -169,6 +170,12 @@ class RewardPreviewRequest(_Request):
     merchant: Merchant | None = None
 
 
+class OrderRedemption(_Request):
+    """``redemption`` of an order: the points hold whose points pay part of it."""
+
+    points_hold_reference: str = Field(alias="pointsHoldReference")
+
+
 class OrderRequest(_Request):
     """``POST /orders`` (Track Order): records the purchase, keyed on ``orderId``."""
 
@@ -179,6 +186,7 @@ class OrderRequest(_Request):
     total_price: float | None = Field(None, alias="totalPrice")
     channel: Channel | None = None
     merchant: Merchant | None = None
+    redemption: OrderRedemption | None = None
 
 
 class RefundRequest(_Request):
@@ -189,6 +197,29 @@ class RefundRequest(_Request):
     reverse_transaction_id: str = Field(alias="reverseTransactionId")
     transaction_time: str = Field(alias="transactionTime")
     merchant: Merchant | None = None
+
+
+class HoldRequest(_Request):
+    """``POST /transactions/hold``: reserve points (or their worth in money) for a purchase.
+
+    Exactly one of ``pointsToHold`` and ``amountToHold``. ``hash`` (from the customer's scanned
+    QR code) and ``otp`` (the code Gameball texted them) are credentials: left out of ``repr``.
+    """
+
+    customer_id: str = Field(alias="customerId")
+    transaction_time: str = Field(alias="transactionTime")
+    points_to_hold: int | None = Field(None, alias="pointsToHold")
+    amount_to_hold: float | None = Field(None, alias="amountToHold")
+    scan_hash: str | None = Field(None, alias="hash", repr=False)
+    otp: str | None = Field(None, repr=False)
+
+
+class OtpRequest(_Request):
+    """``POST /transactions/otp``: Gameball texts the customer a code for this redemption."""
+
+    customer_id: str = Field(alias="customerId")
+    points: int | None = None
+    amount: float | None = None
 
 
 class CashbackQuote(_Response):
@@ -214,10 +245,14 @@ class RewardPreview(_Response):
 
 
 class OrderResponse(_Response):
-    """``POST /orders`` answer; the POS guide spells the earned points ``pointsEarned``."""
+    """``POST /orders`` answer; the POS guides spell them ``pointsEarned``, ``pointsRedeemed``."""
 
     customer_id: str | None = Field(None, alias="customerId")
-    redeemed_points: float | None = Field(None, alias="redeemedPoints")
+    redeemed_points: float | None = Field(
+        None,
+        validation_alias=AliasChoices("redeemedPoints", "pointsRedeemed"),
+        serialization_alias="redeemedPoints",
+    )
     rewarded_points: float | None = Field(
         None,
         validation_alias=AliasChoices("rewardedPoints", "pointsEarned"),
@@ -250,3 +285,36 @@ class RefundResponse(_Response):
     refund_transaction_id: str | None = Field(None, alias="refundTransactionId")
     refund_amount: float | None = Field(None, alias="refundAmount")
     refund_equivalent_points: float | None = Field(None, alias="refundEquivalentPoints")
+
+
+class HoldPlaced(_Response):
+    """``POST /transactions/hold`` answer. ``holdAmount`` is a number, or a string in examples."""
+
+    customer_id: str | None = Field(None, alias="customerId")
+    hold_amount: Decimal | None = Field(None, alias="holdAmount")
+    hold_equivalent_points: float | None = Field(None, alias="holdEquivalentPoints")
+    hold_reference: str | None = Field(None, alias="holdReference")
+
+
+class HoldDetails(_Response):
+    """``GET /transactions/hold/{holdReferenceId}``.
+
+    ``state`` is ``active``, ``used`` or ``expired``; ``dateToExpire`` comes without a time zone.
+    """
+
+    customer_id: str | None = Field(None, alias="customerId")
+    hold_amount: Decimal | None = Field(None, alias="holdAmount")
+    hold_equivalent_points: float | None = Field(None, alias="holdEquivalentPoints")
+    state: str | None = None
+    date_to_expire: str | None = Field(None, alias="dateToExpire")
+
+
+class HoldReleased(_Response):
+    """``DELETE /transactions/hold/{holdReferenceId}`` answer."""
+
+    success: bool | None = None
+    message: str | None = None
+
+
+class OtpSent(_Response):
+    """``POST /transactions/otp`` answer: Gameball documents none; a 2xx means the text is sent."""

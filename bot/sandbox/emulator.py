@@ -20,6 +20,9 @@ GAMEBALL.md):
 * Orders, reward previews, order transactions and refunds are kept by the order book
   (``orders.py``, which lists its own choices); an order adds its points to the balance and its
   amount to ``totalSpent`` (so tiers move), a refund takes both back.
+* Points holds, the texted one-time code and the scanned hash are kept by the hold book
+  (``holds.py``, likewise); held points are left out of the available balance, an order that
+  uses a hold spends them, and its refund gives them back.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from bot.gameball.limits import (
     Window,
     sliding_window_log,
 )
+from bot.sandbox.holds import DEFAULT_HOLD_TTL, HoldBook, HoldView
 from bot.sandbox.orders import OrderBook, PointsChange
 from bot.sandbox.payloads import (
     CHANNELS,
@@ -61,17 +65,21 @@ INTEGRATIONS: Final = "/api/v4.0/integrations"
 API_PREFIX: Final = f"{INTEGRATIONS}/customers"
 ORDERS_PREFIX: Final = f"{INTEGRATIONS}/orders"
 REWARD_PREVIEW_PATH: Final = f"{ORDERS_PREFIX}/reward-preview"
-REFUND_PATH: Final = f"{INTEGRATIONS}/transactions/refund"
+TRANSACTIONS_PREFIX: Final = f"{INTEGRATIONS}/transactions"
+REFUND_PATH: Final = f"{TRANSACTIONS_PREFIX}/refund"
+HOLD_PATH: Final = f"{TRANSACTIONS_PREFIX}/hold"
+OTP_PATH: Final = f"{TRANSACTIONS_PREFIX}/otp"
 _CUSTOMER_ENDPOINTS: Final = ("balance", "details", "tier-progress")
 _ORDER_ENDPOINTS: Final = ("order", "reward-preview", "order-transactions")
+_TRANSACTION_ENDPOINTS: Final = ("refund", "hold", "hold-details", "release-hold", "otp")
 #: Names accepted by :meth:`Sandbox.fail_next` ``endpoint=`` and used in :class:`RecordedRequest`.
-ENDPOINTS: Final = (*_CUSTOMER_ENDPOINTS, "upsert", *_ORDER_ENDPOINTS, "refund")
+ENDPOINTS: Final = (*_CUSTOMER_ENDPOINTS, "upsert", *_ORDER_ENDPOINTS, *_TRANSACTION_ENDPOINTS)
 #: Which of Gameball's rate-limited resources each endpoint draws on (GAMEBALL.md §5).
 RESOURCES: Final = {
     **dict.fromkeys(_CUSTOMER_ENDPOINTS, CUSTOMER_READS),
     "upsert": CUSTOMER_WRITES,
     **dict.fromkeys(_ORDER_ENDPOINTS, ORDERS),
-    "refund": TRANSACTIONS,
+    **dict.fromkeys(_TRANSACTION_ENDPOINTS, TRANSACTIONS),
 }
 #: The POST endpoints at a fixed path, by raw path.
 _FIXED_ROUTES: Final = {
@@ -79,7 +87,11 @@ _FIXED_ROUTES: Final = {
     ORDERS_PREFIX.encode(): "order",
     REWARD_PREVIEW_PATH.encode(): "reward-preview",
     REFUND_PATH.encode(): "refund",
+    HOLD_PATH.encode(): "hold",
+    OTP_PATH.encode(): "otp",
 }
+#: One hold's endpoints, by method: ``transactions/hold/{holdReferenceId}``.
+_HOLD_ROUTES: Final = {"GET": "hold-details", "DELETE": "release-hold"}
 #: The GET endpoints below one resource's ID: ``customers/{id}/balance``, ``orders/{id}/...``.
 _ID_ROUTES: Final = (
     (API_PREFIX.encode() + b"/", _CUSTOMER_ENDPOINTS),
@@ -134,6 +146,7 @@ class RecordedRequest:
     has_api_key: bool
     has_secret_key: bool
     order_id: str | None = None
+    hold_reference: str | None = None
 
 
 class ConnectionDropped(httpx.ConnectError):
@@ -230,20 +243,28 @@ class _Route:
 _NO_ROUTE: Final = _Route(None)
 
 
-def _route(raw_target: bytes) -> _Route:
+def _route(raw_target: bytes, method: str) -> _Route:
     """Resolve the raw target; an ID is decoded only after it was split off as ONE segment."""
     path = raw_target.split(b"?", 1)[0]
     fixed = _FIXED_ROUTES.get(path)
     if fixed is not None:
         return _Route(fixed, "POST")
-    for prefix, endpoints in (
-        (API_PREFIX, _CUSTOMER_ENDPOINTS),
-        (ORDERS_PREFIX, ("transactions",)),
-    ):
-        head = prefix.encode() + b"/"
+    hold_head = HOLD_PATH.encode() + b"/"
+    if path.startswith(hold_head):
+        return _hold_route(path[len(hold_head) :], method)
+    for head, endpoints in _ID_ROUTES:
         if path.startswith(head):
             return _id_route(path[len(head) :], endpoints)
     return _NO_ROUTE
+
+
+def _hold_route(rest: bytes, method: str) -> _Route:
+    """``{holdReferenceId}``: GET reads the hold, DELETE releases it (anything else: 405)."""
+    reference = _decode_segment(rest) if rest and b"/" not in rest else None
+    if not reference:
+        return _NO_ROUTE
+    endpoint = _HOLD_ROUTES.get(method, _HOLD_ROUTES["GET"])
+    return _Route(endpoint, method if method in _HOLD_ROUTES else "GET", reference)
 
 
 def _id_route(rest: bytes, endpoints: tuple[str, ...]) -> _Route:
@@ -352,9 +373,13 @@ class Sandbox:
         with_tiers: bool = True,
         rate_limits: Mapping[str, Sequence[Window]] | None = None,
         earn_every: float = 10.0,
+        hold_ttl: timedelta = DEFAULT_HOLD_TTL,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        """``earn_every``: the earn rule, one point per that much money paid for an order."""
+        """``earn_every``: the earn rule, one point per that much money paid for an order.
+
+        ``hold_ttl``: how long a points hold lasts before Gameball releases it by itself.
+        """
         if not api_key or not secret_key:
             raise ValueError("the sandbox needs non-empty keys")
         self._api_key = api_key.encode()
@@ -368,6 +393,9 @@ class Sandbox:
         self._customers: dict[str, _Customer] = {}
         self._gameball_ids = itertools.count(1_048_001)
         self._orders = OrderBook(earn_every=earn_every, clock=clock)
+        self._holds = HoldBook(
+            clock=clock, ttl=hold_ttl, point_value=point_value, secret=self._secret_key
+        )
         self._pending_faults: list[tuple[int, str | None]] = []
         self._late_answers: list[tuple[float, str | None]] = []
         self._down_status: int | None = None
@@ -463,6 +491,14 @@ class Sandbox:
         customer.points, customer.pending, customer.expiring = points, pending, expiring
         customer.total_earned = points + pending
 
+    def customer_hash(self, customer_id: str) -> str:
+        """The valid hash of the customer's Gameball QR code: scan ``customer_id + hash``."""
+        return self._holds.customer_hash(customer_id)
+
+    def holds(self) -> list[HoldView]:
+        """Every points hold placed so far, with its state now (active, used, expired, released)."""
+        return self._holds.views()
+
     def credit(self, customer_id: str, points: int) -> None:
         """Credit earned points, as a purchase elsewhere would (demos: watch Refresh change)."""
         customer = self._customers[customer_id]
@@ -477,7 +513,7 @@ class Sandbox:
         Routing reads the raw request target, so nothing normalises the path before the
         customer ID is split off. Raises :class:`ConnectionDropped` for an injected status 0.
         """
-        route = _route(request.target)
+        route = _route(request.target, request.method)
         payload = _load_json(request.body) if route.method == "POST" else None
         self.requests.append(_record(request, route, payload))
         over_limit = self._over_rate_limit(route)  # counted on arrival, answered after latency
@@ -540,11 +576,18 @@ class Sandbox:
             "order": self._track_order,
             "reward-preview": self._preview_order,
             "refund": self._refund,
+            "hold": lambda body: self._holds.place(body, self._owned_points),
+            "otp": lambda body: self._holds.send_otp(body, self._owned_points),
         }
         if route.method == "POST":
             return writes[route.endpoint](payload)
-        if route.endpoint == "order-transactions":
-            return self._orders.transactions(route.resource_id or "")
+        by_reference: dict[str, Callable[[str], dict[str, Any]]] = {
+            "order-transactions": self._orders.transactions,
+            "hold-details": self._holds.details,
+            "release-hold": self._holds.release,
+        }
+        if route.endpoint in by_reference:
+            return by_reference[route.endpoint](route.resource_id or "")
         customer = self._customers.get(route.resource_id or "")
         if customer is None:
             raise error_for_status(404)
@@ -577,9 +620,13 @@ class Sandbox:
         )
 
     def _track_order(self, payload: Any) -> dict[str, Any]:
-        answer, change = self._orders.track(payload)
+        answer, change = self._orders.track(payload, self._holds.use)
         self._apply(change)
         return answer
+
+    def _owned_points(self, customer_id: str) -> int | None:
+        customer = self._customers.get(customer_id)
+        return None if customer is None else customer.points
 
     def _refund(self, payload: Any) -> dict[str, Any]:
         answer, change = self._orders.refund(payload)
@@ -589,7 +636,7 @@ class Sandbox:
     def _apply(self, change: PointsChange) -> None:
         """An order's points and spend reach the customer (created if new, as Gameball does)."""
         customer = self._customers.get(change.customer_id) or self._onboard(change.customer_id)
-        customer.points += change.points
+        customer.points += change.points - change.redeemed
         customer.total_earned += max(change.points, 0)
         spent = customer.attributes.get("totalSpent", 0) + change.spent
         customer.attributes["totalSpent"] = round(spent, 2)
@@ -625,12 +672,13 @@ class Sandbox:
         return round(points * self._point_value, 2)
 
     def _balance(self, customer: _Customer) -> dict[str, Any]:
-        total = customer.points + customer.pending
+        available = customer.points - self._holds.held(customer.customer_id)
+        total = available + customer.pending
         body: dict[str, Any] = {
             "totalPointsBalance": total,
             "totalPointsValue": self._value(total),
-            "availablePointsBalance": customer.points,
-            "availablePointsValue": self._value(customer.points),
+            "availablePointsBalance": available,
+            "availablePointsValue": self._value(available),
             "pendingPoints": customer.pending,
             "pendingPointsValue": self._value(customer.pending),
             "currency": self._currency,
@@ -687,11 +735,16 @@ class Sandbox:
 
 def _record(request: HttpRequest, route: _Route, payload: Any) -> RecordedRequest:
     body = payload if isinstance(payload, dict) else {}
+    redemption = body.get("redemption")
     in_body = {"customer_id": body.get("customerId")}
     in_body["order_id"] = body.get("orderId", body.get("reverseTransactionId"))
+    if isinstance(redemption, dict):
+        in_body["hold_reference"] = redemption.get("pointsHoldReference")
     named = {key: value if isinstance(value, str) else None for key, value in in_body.items()}
     if route.endpoint == "order-transactions":
         named["order_id"] = route.resource_id
+    elif route.endpoint in _HOLD_ROUTES.values():
+        named["hold_reference"] = route.resource_id
     elif route.method == "GET":
         named["customer_id"] = route.resource_id
     return RecordedRequest(

@@ -12,6 +12,9 @@ What Gameball documents for them (GAMEBALL.md §8), with choices where it is sil
 * An order's transactions are a ``PaymentReward`` and, once reversed, a ``Cancel``; an order
   Gameball does not know answers 404 code 9002 ("transaction not found").
 * ``orderDate``/``transactionTime`` must be ISO 8601 and not in the future (code 9007).
+* An order with ``redemption.pointsHoldReference`` uses that points hold (``holds.py``: an
+  active hold of the same customer, once; 9006 otherwise) and answers its points as
+  ``redeemedPoints``; its refund gives them back. Its transactions are the same as without.
 
 The book keeps orders only; what they do to a balance is returned as a :class:`PointsChange`
 for the emulator to apply to the customer.
@@ -23,8 +26,8 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from datetime import datetime
+from typing import Any
 
 from bot.sandbox.payloads import (
     ApiError,
@@ -34,23 +37,23 @@ from bot.sandbox.payloads import (
     invalid,
     json_object,
     required_string,
+    transaction_error,
+    transaction_time,
 )
 
-#: How far ahead of the sandbox's clock a transaction time may be (clocks drift).
-CLOCK_SKEW: Final = timedelta(minutes=5)
-
-
-def _transaction_error(status: int, code: int, message: str) -> ApiError:
-    return ApiError(status, code, "TRANSACTION_ERROR", message)
+#: Uses a points hold for an order: ``(reference, customer ID)`` → the points it held.
+UseHold = Callable[[str, str], int]
 
 
 @dataclass(frozen=True)
 class PointsChange:
-    """What an order or a refund does to a customer: points and money spent, signed."""
+    """What an order or a refund does to a customer: points earned, points redeemed and money
+    spent, signed (a refund's are negative: it takes earned points back, gives redeemed back)."""
 
     customer_id: str
     points: int
     spent: float
+    redeemed: int = 0
 
 
 @dataclass
@@ -60,6 +63,7 @@ class _Order:
     order_date: str
     total_paid: float
     points: int
+    redeemed: int = 0
     transactions: list[dict[str, Any]] = field(default_factory=list)
     reversed: bool = False
 
@@ -96,29 +100,38 @@ class OrderBook:
         answer["eventRewards"] = _no_campaigns() if found else None
         return ({"customerId": customer_id} if customer_id else {}) | answer
 
-    def track(self, payload: Any) -> tuple[dict[str, Any], PointsChange]:
-        """``POST /orders``: record the order once; its points go to the customer."""
+    def track(self, payload: Any, use_hold: UseHold) -> tuple[dict[str, Any], PointsChange]:
+        """``POST /orders``: record the order once; its points go to the customer.
+
+        A hold it names is used (``use_hold``) only once everything else about it is valid.
+        """
         body = json_object(payload)
         customer_id = required_string(body, "customerId")
         order_id = required_string(body, "orderId")
-        order_date = self._transaction_time(body, "orderDate")
+        order_date = transaction_time(body, "orderDate", self._clock())
         paid = amount(body, "totalPaid", required=True) or 0.0
         amount(body, "totalPrice")
         channel(body)
         _merchant(body.get("merchant"), branch_id_required=False)
+        hold_reference = _hold_reference(body.get("redemption"))
         if order_id in self._orders:
-            raise _transaction_error(422, 9004, "Transaction ID already exists")
-        order = _Order(order_id, customer_id, order_date, paid, self.points_for(paid))
+            raise transaction_error(422, 9004, "Transaction ID already exists")
+        redeemed = use_hold(hold_reference, customer_id) if hold_reference else 0
+        order = _Order(order_id, customer_id, order_date, paid, self.points_for(paid), redeemed)
         order.transactions.append(self._transaction(order, "PaymentReward", order_id))
         self._orders[order_id] = order
-        answer = {"customerId": customer_id, "redeemedPoints": 0, "rewardedPoints": order.points}
-        return answer, PointsChange(customer_id, order.points, paid)
+        answer = {
+            "customerId": customer_id,
+            "redeemedPoints": redeemed,
+            "rewardedPoints": order.points,
+        }
+        return answer, PointsChange(customer_id, order.points, paid, redeemed)
 
     def transactions(self, order_id: str) -> dict[str, Any]:
         """``GET /orders/{orderId}/transactions``."""
         order = self._orders.get(order_id)
         if order is None:
-            raise _transaction_error(404, 9002, "Transaction not found")
+            raise transaction_error(404, 9002, "Transaction not found")
         return {"transactions": list(order.transactions), "count": len(order.transactions)}
 
     def refund(self, payload: Any) -> tuple[dict[str, Any], PointsChange]:
@@ -127,15 +140,15 @@ class OrderBook:
         customer_id = required_string(body, "customerId")
         refund_id = required_string(body, "refundTransactionId")
         order_id = required_string(body, "reverseTransactionId")
-        self._transaction_time(body, "transactionTime")
+        transaction_time(body, "transactionTime", self._clock())
         _merchant(body.get("merchant"), branch_id_required=True)
         order = self._orders.get(order_id)
         if order is None or order.customer_id != customer_id:
-            raise _transaction_error(404, 9005, "Reversed transaction not found")
+            raise transaction_error(404, 9005, "Reversed transaction not found")
         if order.reversed:
-            raise _transaction_error(422, 9001, "Transaction already cancelled")
+            raise transaction_error(422, 9001, "Transaction already cancelled")
         if refund_id in self._refund_ids:
-            raise _transaction_error(422, 9004, "Transaction ID already exists")
+            raise transaction_error(422, 9004, "Transaction ID already exists")
         refund_amount = amount(body, "refundAmount")
         if refund_amount is not None and refund_amount != order.total_paid:
             raise invalid("refundAmount (the sandbox reverses whole orders only)")
@@ -149,7 +162,8 @@ class OrderBook:
             "refundAmount": order.total_paid,
             "refundEquivalentPoints": order.points,
         }
-        return answer, PointsChange(customer_id, -order.points, -order.total_paid)
+        change = PointsChange(customer_id, -order.points, -order.total_paid, -order.redeemed)
+        return answer, change
 
     def _transaction(self, order: _Order, kind: str, transaction_id: str) -> dict[str, Any]:
         return {
@@ -160,19 +174,6 @@ class OrderBook:
             "transactionId": transaction_id,
             "equivalentPoints": order.points,
         }
-
-    def _transaction_time(self, body: dict[str, Any], name: str) -> str:
-        """An ISO 8601 time with a zone, not in the future (code 9007 otherwise)."""
-        text = required_string(body, name)
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise invalid(name) from None
-        if moment.utcoffset() is None:
-            raise invalid(name)
-        if moment > self._clock() + CLOCK_SKEW:
-            raise _transaction_error(422, 9007, "Invalid transaction time")
-        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _merchant(raw: Any, *, branch_id_required: bool) -> None:
@@ -187,6 +188,17 @@ def _merchant(raw: Any, *, branch_id_required: bool) -> None:
     _strings(branch, "merchant.branch", ("uniqueId", "name"))
     if branch_id_required and branch.get("uniqueId") is None:
         raise ApiError(400, 3000, "PAYLOAD_ERROR", "Missing arguments: merchant.branch.uniqueId")
+
+
+def _hold_reference(raw: Any) -> str | None:
+    """``redemption.pointsHoldReference``, when the order redeems points."""
+    if raw is None:
+        return None
+    redemption = _object(raw, "redemption")
+    reference = redemption.get("pointsHoldReference")
+    if reference is not None and not (has_type(reference, (str,)) and reference):
+        raise invalid("redemption.pointsHoldReference")
+    return reference
 
 
 def _object(raw: Any, name: str) -> dict[str, Any]:

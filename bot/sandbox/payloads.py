@@ -8,8 +8,11 @@ field, 422 with code 3003 for a value of the wrong type or range (GAMEBALL.md §
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+#: How far ahead of the sandbox's clock a transaction time may be (clocks drift).
+CLOCK_SKEW: Final = timedelta(minutes=5)
 DOCUMENTATION_URL: Final = "https://docs.gameball.co/api-reference/overview/status-error-codes"
 CHANNELS: Final = frozenset({"mobile", "pos", "web", "callcenter"})
 
@@ -52,6 +55,11 @@ class ApiError(Exception):
 def invalid(field_name: str) -> ApiError:
     """422 code 3003: a field is present but its value is not acceptable."""
     return ApiError(422, 3003, "PAYLOAD_ERROR", f"Invalid value: {field_name}")
+
+
+def transaction_error(status: int, code: int, message: str) -> ApiError:
+    """A 9xxx error of Gameball's transactions (orders, holds, refunds)."""
+    return ApiError(status, code, "TRANSACTION_ERROR", message)
 
 
 def error_for_status(status: int) -> ApiError:
@@ -99,3 +107,17 @@ def channel(payload: dict[str, Any]) -> None:
     value = payload.get("channel")
     if value is not None and value not in CHANNELS:
         raise invalid("channel")
+
+
+def transaction_time(body: dict[str, Any], name: str, now: datetime) -> str:
+    """An ISO 8601 time with a zone, not in the future (code 9007 otherwise); returned in UTC."""
+    text = required_string(body, name)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise invalid(name) from None
+    if moment.utcoffset() is None:
+        raise invalid(name)
+    if moment > now + CLOCK_SKEW:
+        raise transaction_error(422, 9007, "Invalid transaction time")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

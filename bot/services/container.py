@@ -19,6 +19,7 @@ from bot.masking import mask_digits_in
 from bot.services.codes import CodeReader
 from bot.services.customers import CustomerService
 from bot.services.gameball import gameball_client
+from bot.services.holds import HoldService
 from bot.services.orders import OrderService
 from bot.services.scans import ScanMemory
 from bot.storage import Database
@@ -37,6 +38,7 @@ class Services:
     _client: GameballClient | None = field(default=None, repr=False)
     _customers: CustomerService | None = field(default=None, repr=False)
     _orders: OrderService | None = field(default=None, repr=False)
+    _holds: HoldService | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.scans = ScanMemory(self.settings.conversation_timeout)
@@ -56,6 +58,11 @@ class Services:
     def orders(self) -> OrderService:
         """The order service; only available between ``open`` and ``close``."""
         return _opened(self._orders)
+
+    @property
+    def holds(self) -> HoldService:
+        """The points holds of redemptions; only available between ``open`` and ``close``."""
+        return _opened(self._holds)
 
     def record_audit(
         self,
@@ -90,15 +97,22 @@ class Services:
             return
         self._client = gameball_client(self.settings, self.gameball_transport)
         self._customers = CustomerService(self._client, store_name=self.settings.store_name)
+        clock = self.database.now
+        self._holds = HoldService(
+            self._client,
+            self.database.holds,
+            clock=clock,
+            keep_for=self.settings.conversation_timeout,
+        )
         self._orders = OrderService(
-            self._client, self.database.orders, store=self.settings.store, clock=self.database.now
+            self._client, self.database.orders, self._holds, store=self.settings.store, clock=clock
         )
 
     async def close(self) -> None:
         """Close the Gameball client and the database."""
         if self._client is not None:
             await self._client.aclose()
-            self._client = self._customers = self._orders = None
+            self._client = self._customers = self._orders = self._holds = None
         self.database.close()
 
 

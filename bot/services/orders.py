@@ -12,6 +12,9 @@ The rules that make a sale count exactly once, whatever the network or the cashi
    cancelled") means reversed.
 4. While Gameball is unavailable the order waits in the queue, with the same ``orderId``,
    until Gameball takes it or refuses it.
+5. An order that redeems points carries its hold (``redemption.pointsHoldReference``) on every
+   attempt. Once the order is recorded the hold is used; once Gameball refuses it the hold is
+   released (or, refused for the hold itself, 9006, known to have run out): never left behind.
 
 The same rules hold for a reversal, whose ``refundTransactionId`` is kept from its first
 attempt. This service knows nothing of Telegram; the chat layer tells people what happened.
@@ -19,6 +22,7 @@ attempt. This service knows nothing of Telegram; the chat layer tells people wha
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,12 +30,20 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain.orders import Sale, Store, gameball_time, new_order_id, new_refund_id
+from bot.domain.orders import (
+    Redemption,
+    Sale,
+    Store,
+    gameball_time,
+    new_order_id,
+    new_refund_id,
+)
 from bot.gameball.client import GameballClient
 from bot.gameball.errors import (
     AlreadyRecorded,
     AlreadyReversed,
     GameballError,
+    HoldNotFound,
     NotFound,
     Unauthorized,
     Unavailable,
@@ -39,11 +51,13 @@ from bot.gameball.errors import (
 from bot.gameball.models import (
     Branch,
     Merchant,
+    OrderRedemption,
     OrderRequest,
     OrderTransaction,
     RefundRequest,
     RewardPreviewRequest,
 )
+from bot.services.holds import HoldEnd, HoldService
 from bot.services.retries import ATTEMPT_DEADLINE, retry_at
 from bot.storage import Cashier, OrderRepo, OrderRow
 
@@ -68,12 +82,16 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    """What happened to one order; ``points`` earned (or taken back), when Gameball said."""
+    """What happened to one order; ``points`` earned (or taken back), when Gameball said.
+
+    ``hold``: how the points hold the order carried ended with it, if it did.
+    """
 
     outcome: Outcome
     order: OrderRow | None
     points: float | None = None
     error: GameballError | None = None
+    hold: HoldEnd | None = None
 
 
 @dataclass(frozen=True)
@@ -91,12 +109,14 @@ class OrderService:
         self,
         client: GameballClient,
         repo: OrderRepo,
+        holds: HoldService,
         *,
         store: Store,
         clock: Callable[[], datetime],
     ) -> None:
         self._client = client
         self._repo = repo
+        self._holds = holds
         self._store = store
         self._clock = clock
 
@@ -104,9 +124,14 @@ class OrderService:
         """The ``orderId`` of a purchase about to be drafted at this till."""
         return new_order_id(self._store, self._clock())
 
-    async def preview(self, customer_id: str, amount: Decimal) -> float | None:
-        """The points the purchase would earn (Gameball records nothing); None if unknown."""
-        request = preview_request(customer_id, amount, self._store)
+    async def preview(
+        self, customer_id: str, amount: Decimal, discount: Decimal = Decimal(0)
+    ) -> float | None:
+        """The points the purchase would earn (Gameball records nothing); None if unknown.
+
+        ``discount``: what redeemed points take off ``amount`` (points are earned on the rest).
+        """
+        request = preview_request(customer_id, amount, self._store, discount)
         return (await self._client.preview_order(request)).points
 
     async def record(
@@ -117,9 +142,14 @@ class OrderService:
         amount: Decimal,
         currency: str | None,
         cashier: Cashier,
+        redemption: Redemption | None = None,
     ) -> Result:
-        """Record a confirmed purchase once; queue it when Gameball cannot take it now."""
-        sale = Sale(order_id, customer_id, amount, currency, self._store, self._clock())
+        """Record a confirmed purchase once; queue it when Gameball cannot take it now.
+
+        ``amount`` is the price before the ``redemption``'s discount, if points pay part of it.
+        """
+        now = self._clock()
+        sale = Sale(order_id, customer_id, amount, currency, self._store, now, redemption)
         order = self._repo.claim(sale, cashier)
         if order is None:
             return Result(Outcome.CLOSED, None)
@@ -139,6 +169,21 @@ class OrderService:
     async def _attempt(
         self, order: OrderRow, *, check_first: bool, deadline: float | None
     ) -> Result:
+        """One attempt to record the order, and what its outcome does to the hold it carries."""
+        result = await self._send(order, check_first=check_first, deadline=deadline)
+        redemption = order.sale.redemption
+        if redemption is None or result.outcome is Outcome.QUEUED:
+            return result
+        reference = redemption.hold_reference
+        if result.outcome in (Outcome.DONE, Outcome.EARLIER):
+            end = self._holds.mark_used(reference)
+        elif isinstance(result.error, HoldNotFound):
+            end = self._holds.mark_expired(reference)
+        else:
+            end = await self._holds.release(reference, status="using")
+        return dataclasses.replace(result, hold=end)
+
+    async def _send(self, order: OrderRow, *, check_first: bool, deadline: float | None) -> Result:
         sale = order.sale
         try:
             applied = await self._exactly_once(
@@ -275,11 +320,13 @@ def merchant_of(store: Store) -> Merchant | None:
     return Merchant(unique_id=store.store_id or None, name=store.store_name or None, branch=branch)
 
 
-def preview_request(customer_id: str, amount: Decimal, store: Store) -> RewardPreviewRequest:
-    """``POST /orders/reward-preview`` for the purchase being drafted."""
+def preview_request(
+    customer_id: str, amount: Decimal, store: Store, discount: Decimal = Decimal(0)
+) -> RewardPreviewRequest:
+    """``POST /orders/reward-preview`` for the purchase being drafted (price less discount paid)."""
     return RewardPreviewRequest(
         customer_id=customer_id,
-        total_paid=float(amount),
+        total_paid=float(amount - discount),
         total_price=float(amount),
         channel="pos",
         merchant=merchant_of(store),
@@ -287,15 +334,19 @@ def preview_request(customer_id: str, amount: Decimal, store: Store) -> RewardPr
 
 
 def order_request(sale: Sale) -> OrderRequest:
-    """``POST /orders`` for a purchase without redemption: paid and price are the same."""
+    """``POST /orders``: ``totalPrice`` before the points' discount, ``totalPaid`` after it."""
+    redemption = sale.redemption
     return OrderRequest(
         customer_id=sale.customer_id,
         order_id=sale.order_id,
         order_date=gameball_time(sale.order_date),
-        total_paid=float(sale.amount),
+        total_paid=float(sale.paid),
         total_price=float(sale.amount),
         channel="pos",
         merchant=merchant_of(sale.store),
+        redemption=(
+            OrderRedemption(points_hold_reference=redemption.hold_reference) if redemption else None
+        ),
     )
 
 

@@ -8,7 +8,8 @@ several codes or wait to retry a look-up. They all live here, per staff member, 
 fresh code.
 
 :meth:`ScanMemory.redemption_hash` is the one way to read a hash back, for the customer's
-redemption hold (PRODUCT §8).
+redemption hold (PRODUCT §8); a hash is single-use, so a hold that took it forgets it
+(:meth:`ScanMemory.forget_hash`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ class ScanMemory:
         if kept is None or kept.customer_id != customer_id:
             return None
         return kept.value
+
+    def forget_hash(self, user_id: int) -> None:
+        """The hash was used (or refused): it is never sent again; the next hold goes without."""
+        self._hashes.pop(user_id, None)
 
     def _live(self, store: dict[int, _Kept], user_id: int) -> _Kept | None:
         """The user's entry in ``store``, dropped (and ``None``) once expired."""

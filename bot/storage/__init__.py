@@ -1,4 +1,4 @@
-"""SQLite storage: staff, invites, audit log, outbox, orders, short refs, conversation persistence.
+"""SQLite storage: staff, invites, audit, outbox, orders, holds, refs, conversation persistence.
 
 All SQL in the project lives in this package. Open it once per process with
 ``Database.in_data_dir(settings.data_dir)`` and close it at shutdown.
@@ -7,6 +7,7 @@ All SQL in the project lives in this package. Open it once per process with
 from bot.storage._sqlite import Clock, StorageError
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.database import DATABASE_FILENAME, Database
+from bot.storage.holds import HoldRepo, HoldRow
 from bot.storage.invites import InviteRepo, RedeemResult, RedeemStatus
 from bot.storage.orders import Cashier, OrderRepo, OrderRow
 from bot.storage.outbox import OutboxItem, OutboxRepo
@@ -21,6 +22,8 @@ __all__ = [
     "Cashier",
     "Clock",
     "Database",
+    "HoldRepo",
+    "HoldRow",
     "InviteRepo",
     "OrderRepo",
     "OrderRow",

@@ -61,20 +61,24 @@ def claim_due(
     columns: str,
     now: datetime,
     limit: int,
+    *,
+    claimed: str = "sending",
+    due: str = "next_attempt_at",
 ) -> list[sqlite3.Row]:
-    """Move due rows of a queue from status ``waiting`` to ``sending``; oldest due first.
+    """Move due rows of a queue from status ``waiting`` to ``claimed``; oldest due first.
 
-    Claiming in one statement means two workers can never take the same row.
+    A row is due once its ``due`` time has come. Claiming in one statement means two workers
+    can never take the same row.
     """
     rows = connection.execute(
-        f"UPDATE {table} SET status = 'sending' WHERE id IN (SELECT id FROM {table}"
-        " WHERE status = ? AND next_attempt_at <= ?"
-        " ORDER BY next_attempt_at, id LIMIT ?)"
+        f"UPDATE {table} SET status = ? WHERE id IN (SELECT id FROM {table}"
+        f" WHERE status = ? AND {due} <= ?"
+        f" ORDER BY {due}, id LIMIT ?)"
         f" RETURNING {columns}",
-        (waiting, to_db_time(now), limit),
+        (claimed, waiting, to_db_time(now), limit),
     ).fetchall()
     # Times are stored fixed-width, so their text sorts as the times do.
-    return sorted(rows, key=lambda row: (row["next_attempt_at"], row["id"]))
+    return sorted(rows, key=lambda row: (row[due], row["id"]))
 
 
 def where(conditions: Sequence[str]) -> str:

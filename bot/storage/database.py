@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.storage._sqlite import Clock, LockedConnection, StorageError, utc_now
 from bot.storage.audit import AuditRepo
+from bot.storage.holds import HoldRepo
 from bot.storage.invites import InviteRepo
 from bot.storage.orders import OrderRepo
 from bot.storage.outbox import OutboxRepo
@@ -146,12 +147,39 @@ CREATE INDEX orders_due ON orders (status, next_attempt_at);
 CREATE INDEX orders_by_store ON orders (store, id);
 """
 
+_HOLDS = """
+CREATE TABLE holds (
+    id          INTEGER PRIMARY KEY,
+    reference   TEXT NOT NULL UNIQUE,
+    customer_id TEXT NOT NULL,
+    order_id    TEXT NOT NULL,
+    points      REAL NOT NULL,
+    amount      TEXT NOT NULL,
+    currency    TEXT,
+    expires_at  TEXT,
+    chat_id     INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    language    TEXT NOT NULL,
+    placed_at   TEXT NOT NULL,
+    status      TEXT NOT NULL
+                CHECK (status IN ('active', 'releasing', 'using', 'used', 'released', 'expired')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    release_at  TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX holds_due ON holds (status, release_at);
+ALTER TABLE orders ADD COLUMN hold_reference TEXT;
+ALTER TABLE orders ADD COLUMN points_redeemed REAL;
+ALTER TABLE orders ADD COLUMN discount TEXT;
+"""
+
 #: Version N of the schema is the result of running the first N scripts.
 MIGRATIONS: tuple[str, ...] = (
     _ACCESS_AND_AUDIT,
     _OUTBOX_AND_REFS,
     _TELEGRAM_PERSISTENCE,
     _ORDERS,
+    _HOLDS,
 )
 
 
@@ -218,6 +246,7 @@ class Database:
         self.audit = AuditRepo(self._sqlite)
         self.outbox = OutboxRepo(self._sqlite)
         self.orders = OrderRepo(self._sqlite)
+        self.holds = HoldRepo(self._sqlite)
         self.refs = RefRepo(self._sqlite)
         self.telegram_state = TelegramStateRepo(self._sqlite)
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.orders import Sale, Store
+from bot.domain.orders import Redemption, Sale, Store
 from bot.storage._sqlite import (
     LockedConnection,
     claim_due,
@@ -38,7 +38,7 @@ _ROW_COLUMNS = (
     "id, order_id, customer_id, amount, currency, store, store_id, store_name, branch_id,"
     " branch_name, chat_id, user_id, language, order_date, status, attempts, next_attempt_at,"
     " last_error, points, finished_at, refund_id, reversal, reversed_at, reversed_by,"
-    " points_reversed"
+    " points_reversed, hold_reference, points_redeemed, discount"
 )
 
 
@@ -80,6 +80,12 @@ def _optional_time(text: str | None) -> datetime | None:
     return None if text is None else from_db_time(text)
 
 
+def _redemption(row: sqlite3.Row) -> Redemption | None:
+    if row["hold_reference"] is None:
+        return None
+    return Redemption(row["hold_reference"], row["points_redeemed"], Decimal(row["discount"]))
+
+
 def _row(row: sqlite3.Row) -> OrderRow:
     store = Store(row["store_id"], row["store_name"], row["branch_id"], row["branch_name"])
     sale = Sale(
@@ -89,6 +95,7 @@ def _row(row: sqlite3.Row) -> OrderRow:
         currency=row["currency"],
         store=store,
         order_date=from_db_time(row["order_date"]),
+        redemption=_redemption(row),
     )
     return OrderRow(
         id=row["id"],
@@ -122,7 +129,7 @@ class OrderRepo:
         The order ID is unique, so of two taps on Confirm (or two processes) only one gets the
         row, and only that one sends.
         """
-        store = sale.store
+        store, redemption = sale.store, sale.redemption
         values = {
             "order_id": sale.order_id,
             "customer_id": sale.customer_id,
@@ -138,6 +145,9 @@ class OrderRepo:
             "language": cashier.language,
             "order_date": to_db_time(sale.order_date),
             "next_attempt_at": to_db_time(sale.order_date),
+            "hold_reference": redemption.hold_reference if redemption else None,
+            "points_redeemed": redemption.points if redemption else None,
+            "discount": str(redemption.discount) if redemption else None,
         }
         columns = ", ".join(values)
         marks = ", ".join("?" * len(values))

@@ -18,8 +18,15 @@ from bot.domain.money import (
     AMOUNT_TOO_LARGE,
     AMOUNT_TOO_PRECISE,
     AMOUNT_ZERO,
+    DISCOUNT_TOO_LARGE,
+    POINTS_NOT_A_NUMBER,
+    POINTS_NOT_POSITIVE,
+    POINTS_NOT_WHOLE,
+    POINTS_TOO_MANY,
     absurd_above,
     parse_amount,
+    parse_discount,
+    parse_points,
 )
 
 LARGEST = absurd_above(Decimal(10000))
@@ -126,3 +133,51 @@ def test_any_text_is_an_amount_within_bounds_or_refused_with_a_reason(text: str)
         amount = read(text)
         assert 0 < amount <= LARGEST
         assert amount == amount.quantize(Decimal("0.01"))
+
+
+# --- redeeming: whole points, or money off up to what the points are worth -----------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "points"),
+    [("200", 200), ("1,250", 1250), ("٢٠٠", 200), ("200.0", 200), (" 1 250 ", 1250)],
+)
+def test_points_are_read_as_staff_type_numbers(typed: str, points: int) -> None:
+    assert parse_points(typed, available=1250) == points
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("12.5", POINTS_NOT_WHOLE),
+        ("1251", POINTS_TOO_MANY),
+        ("0", POINTS_NOT_POSITIVE),
+        ("-5", POINTS_NOT_POSITIVE),
+        ("EGP 200", POINTS_NOT_A_NUMBER),
+        ("200 Stars", POINTS_NOT_A_NUMBER),
+        ("two hundred", POINTS_NOT_A_NUMBER),
+        ("1,25", POINTS_NOT_A_NUMBER),
+        ("", EMPTY),
+    ],
+)
+def test_points_that_cannot_be_held_are_refused_with_a_reason(typed: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_points(typed, available=1250)
+    assert caught.value.reason == reason
+
+
+def test_money_off_is_an_amount_up_to_what_the_points_are_worth() -> None:
+    assert parse_discount("EGP 20", currency="EGP", worth=Decimal(125)) == Decimal(20)
+    assert parse_discount("125", currency="EGP", worth=Decimal(125)) == Decimal(125)
+    for typed, reason in [("125.01", DISCOUNT_TOO_LARGE), ("USD 20", AMOUNT_OTHER_CURRENCY)]:
+        with pytest.raises(InvalidInput) as caught:
+            parse_discount(typed, currency="EGP", worth=Decimal(125))
+        assert caught.value.reason == reason
+
+
+@given(text=st.text(max_size=80))
+def test_any_text_is_whole_points_within_what_is_available_or_refused(text: str) -> None:
+    with contextlib.suppress(InvalidInput):
+        points = parse_points(text, available=500)
+        assert isinstance(points, int)
+        assert 1 <= points <= 500

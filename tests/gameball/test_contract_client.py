@@ -19,11 +19,14 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from bot.domain.orders import Sale, Store
+from bot.domain.orders import Redemption, Sale, Store
 from bot.gameball import (
     CustomerBalance,
     CustomerDetails,
     GameballClient,
+    HoldDetails,
+    HoldPlaced,
+    HoldReleased,
     OrderResponse,
     OrderTransactions,
     RefundResponse,
@@ -32,9 +35,14 @@ from bot.gameball import (
     UpsertCustomerRequest,
     UpsertCustomerResponse,
 )
+from bot.services.holds import HoldAsk, hold_request, otp_request
 from bot.services.orders import order_request, preview_request, refund_request
 from tests.contract import (
+    HOLD,
+    HOLD_DETAILS,
+    OTP,
     REFUND,
+    RELEASE_HOLD,
     find_operation,
     load_spec,
     request_schema,
@@ -58,8 +66,12 @@ STORES = {
 }
 
 
-def sale(store: Store) -> Sale:
-    return Sale(ORDER_ID, CUSTOMER_ID, Decimal("1250.50"), "EGP", store, NOW)
+HOLD_REFERENCE = "a2a199ad-86f3-45c4-8253-7aaee50e4798"
+REDEMPTION = Redemption(HOLD_REFERENCE, 200, Decimal("20.00"))
+
+
+def sale(store: Store, redemption: Redemption | None = None) -> Sale:
+    return Sale(ORDER_ID, CUSTOMER_ID, Decimal("1250.50"), "EGP", store, NOW, redemption)
 
 
 FULL_STORE = STORES["full store"]
@@ -117,6 +129,18 @@ OPERATIONS = [
         lambda c: c.refund(refund_request(sale(FULL_STORE), f"{ORDER_ID}-R1", NOW)),
         id="refund",
     ),
+    pytest.param(
+        HOLD,
+        HoldPlaced,
+        lambda c: c.hold_points(hold_request(CUSTOMER_ID, HoldAsk(points=200), NOW)),
+        id="hold",
+    ),
+    pytest.param(
+        HOLD_DETAILS, HoldDetails, lambda c: c.hold_details(HOLD_REFERENCE), id="hold-details"
+    ),
+    pytest.param(
+        RELEASE_HOLD, HoldReleased, lambda c: c.release_hold(HOLD_REFERENCE), id="release-hold"
+    ),
 ]
 #: The order and refund bodies the bot sends, per operation, for every kind of till.
 ORDER_BODIES = [
@@ -128,9 +152,24 @@ ORDER_BODIES = [
             lambda s: preview_request(CUSTOMER_ID, Decimal("1250.50"), s),
         ),
         ("order", "trackOrder", lambda s: order_request(sale(s))),
+        ("redeeming-order", "trackOrder", lambda s: order_request(sale(s, REDEMPTION))),
         ("refund", REFUND, lambda s: refund_request(sale(s), f"{ORDER_ID}-R1", NOW)),
     ]
     for store_name, store in STORES.items()
+]
+#: The hold and texted-code bodies the bot sends: by points or money, scanned or coded or not.
+HOLD_BODIES = [
+    pytest.param(HOLD, hold_request(CUSTOMER_ID, HoldAsk(points=200), NOW), id="hold-points"),
+    pytest.param(
+        HOLD, hold_request(CUSTOMER_ID, HoldAsk(amount=Decimal("20.05")), NOW), id="hold-amount"
+    ),
+    pytest.param(
+        HOLD,
+        hold_request(CUSTOMER_ID, HoldAsk(points=200), NOW, scan_hash="123456", otp="246810"),
+        id="hold-scanned-and-coded",
+    ),
+    pytest.param(OTP, otp_request(CUSTOMER_ID, HoldAsk(points=200)), id="otp-points"),
+    pytest.param(OTP, otp_request(CUSTOMER_ID, HoldAsk(amount=Decimal(20))), id="otp-amount"),
 ]
 
 RESPONSE_MODELS = [pytest.param(*case.values[:2], id=case.id) for case in OPERATIONS]
@@ -307,6 +346,28 @@ def test_order_and_refund_bodies_are_valid_requests(
     assert undocumented_keys(body, request_schema(operation_id)) == []
 
 
+@pytest.mark.parametrize(("operation_id", "request_model"), HOLD_BODIES)
+async def test_hold_and_code_bodies_sent_are_valid_requests_at_the_documented_place(
+    operation_id: str, request_model: Any
+) -> None:
+    send = {HOLD: "hold_points", OTP: "send_otp"}[operation_id]
+    method, template, _ = find_operation(operation_id)
+
+    _, request = await call_client(lambda c: getattr(c, send)(request_model))
+
+    body = json.loads(request.content)
+    validate_request(operation_id, body)
+    assert undocumented_keys(body, request_schema(operation_id)) == []
+    assert (request.method, request.url.raw_path.decode()) == (method, template)
+
+
+def test_a_redeeming_order_carries_its_hold_and_the_price_before_the_discount() -> None:
+    body = order_request(sale(FULL_STORE, REDEMPTION)).to_json()
+
+    assert body["redemption"] == {"pointsHoldReference": HOLD_REFERENCE}
+    assert (body["totalPrice"], body["totalPaid"]) == (1250.5, 1230.5)
+
+
 def test_a_refund_names_its_merchant_only_with_a_branch_id() -> None:
     """The spec requires ``branch.uniqueId`` in a refund's merchant: the cases above need both."""
     with_id = refund_request(sale(STORES["branch id only"]), "R1", NOW).to_json()
@@ -335,7 +396,11 @@ async def test_client_calls_the_documented_path_and_method(
 
     _, request = await call_client(call)
 
-    path = template.replace("{customerId}", CUSTOMER_ID).replace("{orderId}", ORDER_ID)
+    path = (
+        template.replace("{customerId}", CUSTOMER_ID)
+        .replace("{orderId}", ORDER_ID)
+        .replace("{holdReferenceId}", HOLD_REFERENCE)
+    )
     assert request.method == method
     assert request.url.raw_path.decode() == path
     operation = load_spec()["paths"][template][method.lower()]

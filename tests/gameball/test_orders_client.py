@@ -18,6 +18,8 @@ from bot.gameball import (
     AlreadyRecorded,
     AlreadyReversed,
     Branch,
+    HoldNotFound,
+    InsufficientPoints,
     Merchant,
     NotFound,
     NotReversible,
@@ -190,7 +192,8 @@ def test_a_full_refund_sends_no_amount() -> None:
         (422, 9000, NotReversible),
         (404, 9005, TransactionNotFound),
         (404, 9002, TransactionNotFound),
-        (422, 9008, Rejected),
+        (422, 9008, InsufficientPoints),
+        (404, 9006, HoldNotFound),
         (422, 2001, Busy),
     ],
 )
@@ -210,6 +213,8 @@ async def test_gameballs_transaction_codes_become_errors_that_say_what_they_mean
 
 def test_not_found_transactions_are_still_not_found_and_busy_is_unavailable() -> None:
     assert issubclass(TransactionNotFound, NotFound)
+    assert issubclass(HoldNotFound, NotFound)
+    assert issubclass(InsufficientPoints, Rejected)
     assert issubclass(Busy, Unavailable)
     assert issubclass(AlreadyRecorded, Rejected)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from bot.sandbox.emulator import API_PREFIX
+import httpx
+
+from bot.sandbox.emulator import API_PREFIX, Sandbox
 
 AUTH = {"APIKey": "sandbox", "SecretKey": "sandbox"}
 #: A fixed "now", so demo expiry dates and join dates are predictable.
@@ -25,3 +27,8 @@ def customer_path(customer_id: str, endpoint: str) -> str:
 
 def fixed_clock() -> datetime:
     return NOW
+
+
+def sandbox_client(sandbox: Sandbox) -> httpx.AsyncClient:
+    """A client that reaches ``sandbox`` in process, with the keys it accepts."""
+    return httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox", headers=AUTH)

@@ -11,18 +11,37 @@ import httpx
 import jsonschema
 import pytest
 
-from bot.domain.orders import Sale, Store
+from bot.domain.orders import Redemption, Sale, Store
 from bot.sandbox import Sandbox
-from bot.sandbox.emulator import API_PREFIX, ORDERS_PREFIX, REFUND_PATH, REWARD_PREVIEW_PATH
+from bot.sandbox.emulator import (
+    API_PREFIX,
+    HOLD_PATH,
+    ORDERS_PREFIX,
+    OTP_PATH,
+    REFUND_PATH,
+    REWARD_PREVIEW_PATH,
+)
+from bot.sandbox.holds import DEMO_OTP
+from bot.services.holds import HoldAsk, hold_request, otp_request
 from bot.services.orders import order_request, preview_request, refund_request
 from tests.contract import (
+    HOLD,
+    HOLD_DETAILS,
+    OTP,
     REFUND,
+    RELEASE_HOLD,
     find_operation,
     response_schema,
     validate_request,
     validate_response,
 )
-from tests.sandbox import AUTH, NOW, UPSERT_PATH, customer_path, fixed_clock
+from tests.sandbox import (
+    NOW,
+    UPSERT_PATH,
+    customer_path,
+    fixed_clock,
+    sandbox_client,
+)
 
 #: The error envelope of GAMEBALL.md §5: the spec documents none for these operations.
 ERROR_ENVELOPE_SCHEMA: dict[str, Any] = {
@@ -74,9 +93,7 @@ ALL_CUSTOMERS = [
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
     """A sandbox (with and without tiers) that already holds a newly upserted customer."""
     sandbox = Sandbox(clock=fixed_clock, with_tiers=request.param)
-    async with httpx.AsyncClient(
-        transport=sandbox.transport(), base_url="http://sandbox", headers=AUTH
-    ) as http:
+    async with sandbox_client(sandbox) as http:
         validate_request("createCustomer", NEW_CUSTOMER)
         assert (await http.post(UPSERT_PATH, json=NEW_CUSTOMER)).status_code == 200
         yield http
@@ -161,9 +178,7 @@ async def test_every_error_uses_the_gameball_envelope(client: httpx.AsyncClient)
 async def test_injected_faults_use_the_gameball_envelope(status: int) -> None:
     sandbox = Sandbox()
     sandbox.fail_next(1, status)
-    async with httpx.AsyncClient(
-        transport=sandbox.transport(), base_url="http://sandbox", headers=AUTH
-    ) as http:
+    async with sandbox_client(sandbox) as http:
         response = await http.get(customer_path("demo-1001", "balance"))
     assert response.status_code == status
     ENVELOPE_VALIDATOR.validate(response.json())
@@ -240,3 +255,79 @@ async def test_every_order_error_uses_the_gameball_envelope(client: httpx.AsyncC
     for response in responses:
         if not response.is_success:
             ENVELOPE_VALIDATOR.validate(response.json())
+
+
+# --- points holds and the texted code (PRODUCT §8) --------------------------------------------
+
+HOLD_ROUTES = {
+    HOLD: ("POST", HOLD_PATH),
+    HOLD_DETAILS: ("GET", f"{HOLD_PATH}/{{holdReferenceId}}"),
+    RELEASE_HOLD: ("DELETE", f"{HOLD_PATH}/{{holdReferenceId}}"),
+    OTP: ("POST", OTP_PATH),
+}
+
+
+def test_sandbox_hold_routes_are_the_spec_paths() -> None:
+    for operation_id, route in HOLD_ROUTES.items():
+        assert find_operation(operation_id)[:2] == route
+
+
+async def hold_answer(
+    http: httpx.AsyncClient, operation_id: str, body: Any = None, ref: str = ""
+) -> Any:
+    """The sandbox's 200 answer to a valid hold request, checked against the documented one."""
+    if body is not None:
+        validate_request(operation_id, body)
+    method, path = HOLD_ROUTES[operation_id]
+    response = await http.request(method, path.replace("{holdReferenceId}", ref), json=body)
+    assert response.status_code == 200, response.text
+    if operation_id != OTP:  # the spec documents no answer to it
+        validate_response(operation_id, 200, response.json())
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "ask", [HoldAsk(points=200), HoldAsk(amount=Decimal("20.05"))], ids=["points", "amount"]
+)
+async def test_a_hold_by_code_and_scan_its_details_its_order_and_its_release_fit_the_spec(
+    ask: HoldAsk,
+) -> None:
+    sandbox = Sandbox(clock=fixed_clock)
+    async with sandbox_client(sandbox) as http:
+        await hold_answer(http, OTP, otp_request("demo-1001", ask).to_json())
+        scan_hash = sandbox.customer_hash("demo-1001")
+        request = hold_request("demo-1001", ask, NOW, scan_hash=scan_hash, otp=DEMO_OTP)
+        placed = await hold_answer(http, HOLD, request.to_json())
+        ref = placed["holdReference"]
+        await hold_answer(http, HOLD_DETAILS, ref=ref)
+        redemption = Redemption(ref, placed["holdEquivalentPoints"], Decimal("20.05"))
+        sale = Sale(ORDER_ID, "demo-1001", Decimal(450), "EGP", STORE, NOW, redemption)
+        await answer(http, "trackOrder", order_request(sale).to_json())
+        used = await hold_answer(http, HOLD_DETAILS, ref=ref)
+        second = await hold_answer(http, HOLD, hold_request("demo-1001", ask, NOW).to_json())
+        await hold_answer(http, RELEASE_HOLD, ref=second["holdReference"])
+
+    assert used["state"] == "used"
+    assert [h.state for h in sandbox.holds()] == ["used", "released"]
+
+
+async def test_every_hold_error_uses_the_gameball_envelope(client: httpx.AsyncClient) -> None:
+    hold = hold_request("demo-1001", HoldAsk(points=10), NOW).to_json()
+    responses = [
+        await client.post(HOLD_PATH, json=hold | {"pointsToHold": 100_000}),  # 9008
+        await client.get(f"{HOLD_PATH}/unknown"),  # 9006
+        await client.delete(f"{HOLD_PATH}/unknown"),  # 9006
+        await client.post(HOLD_PATH, json=hold | {"hash": "000000"}),  # 3003
+        await client.post(HOLD_PATH, json=hold | {"otp": "000000"}),  # 3003
+        await client.post(OTP_PATH, json={"customerId": "demo-1001"}),  # 3000
+    ]
+    assert [response.json().get("code") for response in responses] == [
+        9008,
+        9006,
+        9006,
+        3003,
+        3003,
+        3000,
+    ]
+    for response in responses:
+        ENVELOPE_VALIDATOR.validate(response.json())
