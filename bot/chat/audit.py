@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TypedDict, cast
+from typing import TypedDict
 
 from telegram import Update
 
@@ -66,14 +66,3 @@ def order_detail(
     """The ``detail`` of an order's audit entry."""
     detail = OrderDetail(order=order_id, amount=str(amount), currency=currency, points=points)
     return json.dumps(detail, ensure_ascii=False)
-
-
-def read_order_detail(detail: str | None) -> OrderDetail | None:
-    """An order's details back from an audit entry; None for entries of other kinds."""
-    try:
-        parsed = json.loads(detail or "")
-    except ValueError:
-        return None
-    if not isinstance(parsed, dict) or not {"order", "amount"} <= parsed.keys():
-        return None
-    return cast(OrderDetail, parsed)

@@ -46,7 +46,7 @@ from bot.chat.replies import close_buttons, reply
 from bot.config import CheckoutAction
 from bot.domain.contacts import InvalidInput
 from bot.domain.money import absurd_above, parse_amount
-from bot.domain.orders import needs_manager
+from bot.domain.orders import Store, needs_manager
 from bot.gameball.errors import GameballError, Unauthorized
 from bot.i18n import N_, Translator
 from bot.services.orders import Outcome, Result
@@ -92,6 +92,12 @@ def _drop(context: ChatContext) -> PurchaseDraft | None:
     return cast(PurchaseDraft, draft) if isinstance(draft, dict) else None
 
 
+def _store(update: Update, context: ChatContext) -> Store:
+    """Where the cashier works this shift: their sale is recorded there."""
+    assert update.effective_user is not None
+    return context.services.stores.of(update.effective_user.id)
+
+
 def consumed(step: Step) -> Step:
     """The update is this flow's: the identify flow (a later handler group) must not see it."""
 
@@ -131,7 +137,7 @@ async def record_purchase(update: Update, context: ChatContext) -> int:
     draft = PurchaseDraft(
         id=secrets.token_urlsafe(6),
         customer_id=customer_id,
-        order_id=services.orders.new_order_id(),
+        order_id=services.orders.new_order_id(_store(update, context)),
         amount=None,
         currency=services.customers.programme.currency,
         touched=time.time(),
@@ -227,7 +233,7 @@ async def _preview_line(
     programme = context.services.customers.programme
     customer_id = draft["customer_id"]
     try:
-        points = await context.services.orders.preview(customer_id, amount)
+        points = await context.services.orders.preview(customer_id, amount, _store(update, context))
     except GameballError as exc:
         audit(context, update, "preview", failure_result(exc), customer_id)
         if isinstance(exc, Unauthorized):
@@ -277,6 +283,7 @@ async def confirm(update: Update, context: ChatContext) -> int:
         customer_id=draft["customer_id"],
         amount=amount,
         currency=currency,
+        store=_store(update, context),
         cashier=Cashier(chat.id, user.id, context.language_for(update)),
     )
     await _tell_result(update, context, result)

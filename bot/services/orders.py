@@ -85,28 +85,25 @@ class _Applied:
 
 
 class OrderService:
-    """Previews, records, queues and reverses orders; the clock is the database's."""
+    """Previews, records, queues and reverses orders; the clock is the database's.
+
+    Each sale names the store its cashier works at (``bot.services.stores``).
+    """
 
     def __init__(
-        self,
-        client: GameballClient,
-        repo: OrderRepo,
-        *,
-        store: Store,
-        clock: Callable[[], datetime],
+        self, client: GameballClient, repo: OrderRepo, *, clock: Callable[[], datetime]
     ) -> None:
         self._client = client
         self._repo = repo
-        self._store = store
         self._clock = clock
 
-    def new_order_id(self) -> str:
-        """The ``orderId`` of a purchase about to be drafted at this till."""
-        return new_order_id(self._store, self._clock())
+    def new_order_id(self, store: Store) -> str:
+        """The ``orderId`` of a purchase about to be drafted at ``store``."""
+        return new_order_id(store, self._clock())
 
-    async def preview(self, customer_id: str, amount: Decimal) -> float | None:
+    async def preview(self, customer_id: str, amount: Decimal, store: Store) -> float | None:
         """The points the purchase would earn (Gameball records nothing); None if unknown."""
-        request = preview_request(customer_id, amount, self._store)
+        request = preview_request(customer_id, amount, store)
         return (await self._client.preview_order(request)).points
 
     async def record(
@@ -116,10 +113,11 @@ class OrderService:
         customer_id: str,
         amount: Decimal,
         currency: str | None,
+        store: Store,
         cashier: Cashier,
     ) -> Result:
-        """Record a confirmed purchase once; queue it when Gameball cannot take it now."""
-        sale = Sale(order_id, customer_id, amount, currency, self._store, self._clock())
+        """Record a confirmed purchase at ``store`` once; queue it when Gameball cannot take it."""
+        sale = Sale(order_id, customer_id, amount, currency, store, self._clock())
         order = self._repo.claim(sale, cashier)
         if order is None:
             return Result(Outcome.CLOSED, None)
