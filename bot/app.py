@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.chat import commands, manager, orders
+from bot.chat import activity, commands, fading, manager, orders, stores
 from bot.chat import keyboards as kb
 from bot.chat.checkout import build_checkout_conversation
 from bot.chat.checkout_bot import CheckoutBot
@@ -52,6 +52,7 @@ STAFF_COMMANDS = (
     ("identify", N_("Look up or sign up a customer")),
     ("balance", N_("Check a customer's balance")),
     ("cancel", N_("Stop what you are doing")),
+    ("store", N_("Pick the store you work at")),
     ("language", N_("Switch language")),
     ("help", N_("What this bot can do")),
 )
@@ -67,6 +68,8 @@ ALL_COMMANDS = ("start", *(name for name, _ in STAFF_COMMANDS + MANAGER_COMMANDS
 BURST_SECONDS = 10
 #: The handler group of the purchase flow: before everything else (see register_handlers).
 CHECKOUT_GROUP = -1
+#: The group that answers presses on closed cards: before the purchase flow, too.
+CLOSED_CARDS_GROUP = -2
 
 
 def build_application(
@@ -118,7 +121,11 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application, settings)
     if application.job_queue is not None:
-        application.job_queue.run_repeating(process_outbox, interval=POLL_INTERVAL, first=1.0)
+        jobs = application.job_queue
+        jobs.run_repeating(process_outbox, interval=POLL_INTERVAL, first=1.0)
+        jobs.run_repeating(
+            fading.fade_due, interval=fading.FADE_INTERVAL, first=fading.FADE_INTERVAL
+        )
     return application
 
 
@@ -152,6 +159,9 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     """All handlers, in an order that matters: see the comments."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
+    # A press on any button of a faded (or due) card, receipt or sign-up is answered "closed"
+    # and goes no further, whichever flow the button belonged to.
+    add(CallbackQueryHandler(fading.closed_button), group=CLOSED_CARDS_GROUP)
     # The purchase flow in a group of its own, first: while a purchase is open, the amount typed
     # is its answer (and stops there) instead of a customer ID for the identify flow below.
     # Leaving it for another customer ends it and lets the update through.
@@ -170,7 +180,12 @@ def register_handlers(application: BotApplication, settings: Settings) -> None:
     add(CallbackQueryHandler(commands.balance_code_chosen, pattern=kb.BALANCE_CHOICE_PATTERN))
     add(CommandHandler("cancel", commands.cancel_outside_flow))
     add(CallbackQueryHandler(commands.refresh, pattern=kb.CARD_REFRESH_PATTERN))
-    for handler in [*manager.handlers(), *orders.handlers()]:
+    for handler in [
+        *manager.handlers(),
+        *activity.handlers(),
+        *orders.handlers(),
+        *stores.handlers(),
+    ]:
         add(handler)
     # Last: buttons nobody else claimed (old flows, malformed data) are acknowledged only,
     # and commands nobody knows get a pointer to /help (in private chats only: in a group

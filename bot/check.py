@@ -133,6 +133,7 @@ def check_configuration(settings: Settings, report: Report) -> None:
     else:
         report.ok("customer IDs: typed by staff (the merchant's own IDs)")
     report.ok(f"region {settings.default_region}; default language {settings.default_language}")
+    report.ok(_fading_line(settings))
     _check_translations(report)
     _check_data_dir(settings.data_dir, settings.database_path, report)
     _check_roles(settings, report)
@@ -151,6 +152,13 @@ def _limits_line(settings: Settings) -> str:
         f"{reads[1].limit}/30 s, writes, orders and transactions {writes[0].limit}/s and "
         f"{writes[1].limit}/30 s each"
     )
+
+
+def _fading_line(settings: Settings) -> str:
+    """How long customer data stays readable in staff chats (issue 18)."""
+    if not settings.card_ttl:
+        return "cards, receipts and sign-ups stay in staff chats (CARD_TTL=0)"
+    return f"cards, receipts and sign-ups fade from staff chats after {settings.card_ttl} min"
 
 
 def _check_translations(report: Report) -> None:

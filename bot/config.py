@@ -6,8 +6,8 @@ without reading a traceback. Secrets are ``SecretStr`` and never printed.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.contacts import InvalidInput, validate_id_template
-from bot.domain.orders import Store
+from bot.domain.orders import MAX_STORE_FIELD, STORE_FIELD_TOO_LONG, Store, store_field
 
 SUPPORTED_LANGUAGES = ("en", "ar")
 
@@ -37,6 +37,10 @@ class CheckoutAction(StrEnum):
     PURCHASE = "purchase"
     REDEEM = "redeem"
     REVERSE = "reverse"
+
+
+#: Telegram lets a bot edit its messages for 48 hours (issue 18): a card must fade before that.
+MAX_CARD_TTL = 48 * 60
 
 
 class ConfigError(Exception):
@@ -83,17 +87,13 @@ def _iterable(value: object) -> Iterable[object]:
     return value
 
 
-#: Gameball documents no length for merchant and branch fields; customer IDs get 100.
-_MAX_MERCHANT_FIELD = 100
-
-
 def _merchant_field(value: str) -> str:
-    text = value.strip()
-    if len(text) > _MAX_MERCHANT_FIELD:
-        raise ValueError(f"must be at most {_MAX_MERCHANT_FIELD} characters")
-    if any(unicodedata.category(character) in ("Cc", "Cf") for character in text):
-        raise ValueError("must not contain control or invisible characters")
-    return text
+    try:
+        return store_field(value)
+    except InvalidInput as exc:
+        if exc.reason == STORE_FIELD_TOO_LONG:
+            raise ValueError(f"must be at most {MAX_STORE_FIELD} characters") from None
+        raise ValueError("must not contain control or invisible characters") from None
 
 
 class Settings(BaseSettings):
@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     default_language: Literal["en", "ar"] = "en"
     conversation_timeout: float = Field(600, gt=0)
+    card_ttl: int = 30
     store_name: str = ""
     scanner_url: str | None = None
     checkout_actions: Annotated[frozenset[CheckoutAction] | None, NoDecode] = None
@@ -148,6 +149,18 @@ class Settings(BaseSettings):
     @classmethod
     def _merchant(cls, value: str) -> str:
         return _merchant_field(value)
+
+    @field_validator("card_ttl", mode="before")
+    @classmethod
+    def _card_ttl(cls, value: object) -> int:
+        """Whole minutes, 0 (off) up to the 48 hours in which Telegram still allows the edit."""
+        text = str(value).strip()
+        if not text.isdecimal() or int(text) > MAX_CARD_TTL:
+            raise ValueError(
+                f"must be whole minutes from 0 (cards never fade) to {MAX_CARD_TTL} "
+                "(48 hours, after which Telegram no longer lets the bot edit a card), e.g. 30"
+            )
+        return int(text)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -234,6 +247,11 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
             raise ConfigError("TELEGRAM_BOT_TOKEN is required (get one from @BotFather)")
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def card_lifetime(self) -> timedelta | None:
+        """How long a card stays readable in the chat; None when cards never fade."""
+        return timedelta(minutes=self.card_ttl) if self.card_ttl else None
 
     @property
     def gameball_reads_per_second(self) -> float | None:

@@ -186,6 +186,21 @@ def test_reports_the_languages_the_bot_speaks(tmp_path: Path) -> None:
     assert "warn" not in report
 
 
+@pytest.mark.parametrize(
+    ("card_ttl", "line"),
+    [
+        (30, "  ok   cards, receipts and sign-ups fade from staff chats after 30 min"),
+        (0, "  ok   cards, receipts and sign-ups stay in staff chats (CARD_TTL=0)"),
+    ],
+)
+def test_reports_how_long_cards_stay_readable(tmp_path: Path, card_ttl: int, line: str) -> None:
+    fake = FakeTelegram()
+
+    _, report = report_of(settings_for(fake, tmp_path, card_ttl=card_ttl), fake)
+
+    assert line in report.splitlines()[2:10]
+
+
 def test_a_missing_catalog_is_a_warning_naming_the_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

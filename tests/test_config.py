@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def test_defaults_match_the_product_contract(monkeypatch: pytest.MonkeyPatch) ->
     assert (settings.store_id, settings.branch_id, settings.branch_name) == ("", "", "")
     assert settings.max_order_amount == Decimal(10000)
     assert settings.redeem_otp is False
+    assert settings.card_lifetime == timedelta(minutes=30)
 
 
 def test_values_are_read_from_the_environment_and_dotenv(
@@ -83,6 +85,10 @@ def test_values_are_read_from_the_environment_and_dotenv(
         ("STORE_ID", "S" * 101),
         ("BRANCH_ID", "B\u200f2"),
         ("REDEEM_OTP", "sometimes"),
+        ("CARD_TTL", "half an hour"),
+        ("CARD_TTL", "-1"),
+        ("CARD_TTL", "2.5"),
+        ("CARD_TTL", "2881"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(
@@ -95,6 +101,23 @@ def test_an_invalid_value_is_one_line_naming_the_variable(
     message = str(caught.value)
     assert message.startswith(f"{variable}:")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(("value", "minutes"), [("0", None), ("45", 45), ("2880", 2880)])
+def test_card_ttl_is_minutes_up_to_telegrams_48_hours_and_0_keeps_cards(
+    monkeypatch: pytest.MonkeyPatch, value: str, minutes: int | None
+) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("CARD_TTL", value)
+    lifetime = load_settings().card_lifetime
+    assert lifetime == (None if minutes is None else timedelta(minutes=minutes))
+
+
+def test_an_invalid_card_ttl_says_what_it_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAMEBALL_SANDBOX", "true")
+    monkeypatch.setenv("CARD_TTL", "3000")
+    with pytest.raises(ConfigError, match=r"^CARD_TTL: must be whole minutes from 0 .* to 2880"):
+        load_settings()
 
 
 def test_an_account_with_other_limits_names_its_customer_reads_per_second(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TypedDict, cast
+from typing import TypedDict
 
 from telegram import Update
 
@@ -89,14 +89,3 @@ def asked_detail(
 def hold_failure(exc: GameballError) -> str:
     """The audit log's word for a hold Gameball did not place: ``refused``, or why not asked."""
     return "refused" if isinstance(exc, Rejected) else failure_result(exc)
-
-
-def read_order_detail(detail: str | None) -> OrderDetail | None:
-    """An order's details back from an audit entry; None for entries of other kinds."""
-    try:
-        parsed = json.loads(detail or "")
-    except ValueError:
-        return None
-    if not isinstance(parsed, dict) or not {"order", "amount"} <= parsed.keys():
-        return None
-    return cast(OrderDetail, parsed)

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_skeleton, get_datetime_format
+from babel.lists import format_list
 from babel.numbers import UnknownCurrencyError, format_currency, format_decimal
 
 from bot.domain.identify import NewCustomer
@@ -20,6 +21,8 @@ from bot.i18n import Translator
 from bot.services.customers import CustomerCard
 
 FSI, PDI = "\u2068", "\u2069"
+#: Where a locale lacks CLDR's "unit" list style, Babel uses these, in this order (CLDR root).
+_UNIT_STYLES = ("unit", "unit-short", "standard")
 
 
 def isolate(value: str) -> str:
@@ -66,6 +69,20 @@ def day_and_time(at: datetime, t: Translator) -> str:
     day = format_skeleton("MMMd", at, locale=t.locale)
     time = format_skeleton("Hm", at, locale=t.locale)
     return str(get_datetime_format("medium", locale=t.locale)).format(time, day)
+
+
+def list_text(items: list[str], t: Translator) -> str:
+    """Items joined as the reader's language joins a list of details: ``a, b, c`` / ``a، وb، وc``.
+
+    CLDR's "unit" style puts no "and" before the last item in English. Babel joins two items
+    with the pattern for two, and where a locale has none (Arabic's "unit") it repeats the
+    second item; CLDR says the pattern for the end applies then, so two items go through it.
+    """
+    if len(items) != 2:
+        return format_list(items, style="unit", locale=t.locale)
+    known = t.locale.list_patterns
+    patterns = next(known[style] for style in _UNIT_STYLES if style in known)
+    return str(patterns.get("2", patterns["end"])).format(*items)
 
 
 def balance_card(card: CustomerCard, t: Translator) -> str:

@@ -60,6 +60,7 @@ from bot.chat.purchase_draft import (
     new_draft,
     purchase_step,
     start,
+    store_of,
 )
 from bot.chat.receipts import amount_example, next_customer_keyboard, send_receipt
 from bot.chat.replies import close_buttons, reply
@@ -88,7 +89,7 @@ async def record_purchase(update: Update, context: ChatContext) -> int:
         return END
     await query.answer()
     await redeem.abandon(update, context)  # another customer's purchase, or an older one
-    draft = new_draft(context, customer_id)
+    draft = new_draft(update, context, customer_id)
     start(context, draft)
     return await _ask_amount(update, context, draft)
 
@@ -213,7 +214,9 @@ async def _preview_line(
     programme = context.services.customers.programme
     customer_id = draft["customer_id"]
     try:
-        points = await context.services.orders.preview(customer_id, amount, _discount(draft))
+        points = await context.services.orders.preview(
+            customer_id, amount, store_of(update, context), _discount(draft)
+        )
     except GameballError as exc:
         audit(context, update, "preview", failure_result(exc), customer_id)
         if isinstance(exc, Unauthorized):
@@ -264,6 +267,7 @@ async def confirm(update: Update, context: ChatContext) -> int:
         customer_id=draft["customer_id"],
         amount=amount,
         currency=currency,
+        store=store_of(update, context),
         cashier=cashier_of(update, context),
         redemption=redeem.redemption_of(held) if held else None,
     )

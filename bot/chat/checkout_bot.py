@@ -3,9 +3,11 @@
 Every PTB method turns Telegram's answer into PTB objects. For ``sendMessage`` that is a whole
 ``Message`` (chat, sender, entities, keyboard): about 150 µs of CPU, a tenth of the bot's work
 per balance card in a till rush, for an object the bot never reads (buttons carry their own
-data). :meth:`CheckoutBot.send_html`, which every reply goes through, skips that one step; the
-parameters, defaults, rate limiting, request objects and errors are PTB's own, because it goes
-through the same ``_post`` every PTB method uses (a protected method, meant for subclasses).
+data). :meth:`CheckoutBot.send_html`, which every reply goes through, skips that one step and
+reads only the new message's ``message_id`` from Telegram's answer (a card must know its message
+to fade it later); the parameters, defaults, rate limiting, request objects and errors are PTB's
+own, because it goes through the same ``_post`` every PTB method uses (a protected method, meant
+for subclasses).
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class CheckoutBot(ExtBot[int]):
         reply_markup: Markup | None = None,
         *,
         link_preview: bool = True,
-    ) -> None:
-        """``sendMessage`` with HTML formatting, not waiting for PTB to parse Telegram's copy."""
-        await self._post(
+    ) -> int:
+        """``sendMessage`` with HTML formatting; the new message's id, read from the raw answer
+        without waiting for PTB to parse Telegram's copy."""
+        sent = await self._post(
             "sendMessage",
             {
                 "chat_id": chat_id,
@@ -59,6 +62,7 @@ class CheckoutBot(ExtBot[int]):
                 "link_preview_options": None if link_preview else _NO_PREVIEW,
             },
         )
+        return int(sent["message_id"])
 
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

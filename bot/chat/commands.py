@@ -18,6 +18,7 @@ from bot.chat.alerts import alert_managers_about_credentials
 from bot.chat.audit import audit, failure_result
 from bot.chat.cards import balance_card, code
 from bot.chat.context import ChatContext
+from bot.chat.fading import Kind, fade_later
 from bot.chat.feedback import gameball_error_text, invalid_input_text
 from bot.chat.invites import redeem_invite
 from bot.chat.replies import ask_id_text, card_markup, reply, send_card
@@ -27,6 +28,7 @@ from bot.domain.identify import Identifier, resolve_identifier
 from bot.domain.scan import Candidate, ScannedCode, scan_candidates
 from bot.gameball.errors import GameballError, NotFound, Unauthorized
 from bot.i18n import LANGUAGE_NAMES, Translator, normalise_language, translator
+from bot.services.customers import CustomerCard
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def help_text(role: str | None, t: Translator, user_id: int, context: ChatContex
         t("/balance: check a balance (never creates)"),
         t("A photo of the customer's QR code or barcode works like typing it."),
         t("/cancel: stop what you are doing"),
+        t("/store: pick the store you work at this shift"),
         t("/language: English or Arabic"),
     ]
     if role == "manager":
@@ -181,17 +184,35 @@ async def show_balance(
     audit(context, update, action, "found", card.customer_id)
     query = update.callback_query
     if query is not None and action == "refresh":
-        markup = card_markup(card, t, context.services)
-        try:
-            await query.edit_message_text(
-                balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        except BadRequest as exc:
-            # Telegram refuses an edit that changes nothing: the card is already current.
-            if "not modified" not in str(exc).lower():
-                raise
+        await _refresh_card(update, context, card)
         return
     await send_card(update, context, card)
+
+
+async def _refresh_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
+    """The card updated in place, readable for another ``CARD_TTL``."""
+    t = context.t(update)
+    query = update.callback_query
+    assert query is not None
+    markup = card_markup(card, t, context.services)
+    try:
+        await query.edit_message_text(
+            balance_card(card, t), parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as exc:
+        # Telegram refuses an edit that changes nothing: the card is already current.
+        if "not modified" not in str(exc).lower():
+            raise
+    message = query.message
+    assert message is not None, "a Refresh button is on a message"
+    fade_later(
+        context.services,
+        message.chat.id,
+        message.message_id,
+        card.customer_id,
+        Kind.CARD,
+        t.language,
+    )
 
 
 @requires("staff")

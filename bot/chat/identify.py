@@ -29,6 +29,7 @@ from bot.chat.alerts import alert_managers_about_credentials
 from bot.chat.audit import audit, failure_result
 from bot.chat.cards import code, onboarding_confirmation, summary
 from bot.chat.context import ChatContext
+from bot.chat.fading import Kind
 from bot.chat.feedback import gameball_error_text, invalid_input_text
 from bot.chat.flow import (
     ASK_ID,
@@ -48,6 +49,7 @@ from bot.chat.replies import (
     ask_id_text,
     close_buttons,
     reply,
+    reply_and_fade,
     send_card,
     send_new_customer_card,
 )
@@ -65,6 +67,8 @@ from bot.domain.contacts import InvalidInput, clean_name, normalise_email, norma
 from bot.domain.identify import Identifier, resolve_identifier
 from bot.domain.scan import Candidate, ScannedCode, scan_candidates
 from bot.gameball.errors import GameballError, NotFound, Rejected, Unauthorized
+from bot.i18n import Translator
+from bot.services.duplicates import Match
 
 # Conversation states, in the order a cashier meets them (ASK_ID, 0, is in bot.chat.flow).
 NOT_FOUND, ASK_NAME, ASK_MOBILE, ASK_EMAIL, CONFIRM, EDIT_CHOICE = range(1, 7)
@@ -225,20 +229,72 @@ async def retry_lookup(update: Update, context: ChatContext) -> int:
     return await _lookup_flow(update, context, flow)
 
 
-# --- 3. not found: offer to create -----------------------------------------------------------
+# --- 3. not found: did you mean…?, or offer to create ---------------------------------------
 
 
 async def _offer_creation(update: Update, context: ChatContext, flow: dict[str, Any]) -> int:
+    """Unknown: offer the existing profiles of numbers one slip away (scheme ``mobile``), then
+    Create profile; the message names the customer, so it fades like a card."""
     t = context.t(update)
-    text = t(
-        "No customer with ID {customer_id} yet. Create a loyalty profile?",
-        customer_id=code(flow["customer_id"]),
+    mobile = flow.get("mobile")
+    by_mobile = context.services.rules.by_mobile
+    matches = await context.services.duplicates.similar(mobile) if by_mobile and mobile else []
+    _keep_matches(context, flow, matches)
+    rows = [
+        *_match_rows(matches),
+        [(t("Create profile"), kb.CREATE_PROFILE), (t("Cancel"), kb.CANCEL)],
+    ]
+    text = _not_found_text(flow["customer_id"], matches, t)
+    markup = kb.flow_keyboard(flow["id"], rows)
+    await reply_and_fade(
+        update, context, text, markup, customer_id=flow["customer_id"], kind=Kind.SIGN_UP
     )
-    markup = kb.flow_keyboard(
-        flow["id"], [[(t("Create profile"), kb.CREATE_PROFILE), (t("Cancel"), kb.CANCEL)]]
-    )
-    await reply(update, text, reply_markup=markup)
     return NOT_FOUND
+
+
+def _not_found_text(customer_id: str, matches: list[Match], t: Translator) -> str:
+    if matches:
+        return t(
+            "No customer with ID {customer_id} yet, but these existing profiles are close. "
+            "Is it one of them?",
+            customer_id=code(customer_id),
+        )
+    return t(
+        "No customer with ID {customer_id} yet. Create a loyalty profile?",
+        customer_id=code(customer_id),
+    )
+
+
+def _keep_matches(context: ChatContext, flow: dict[str, Any], matches: list[Match]) -> None:
+    """The offered profiles, by their buttons' places, for as long as the sign-up lasts."""
+    flow["matches"] = [[match.customer_id, match.mobile] for match in matches]
+    persist(context, flow)
+
+
+def _match_rows(matches: list[Match]) -> list[list[tuple[str, str]]]:
+    """A button per existing profile: its ID, and its name when Gameball gave one."""
+    rows = []
+    for action, match in zip(kb.MATCHES, matches, strict=False):
+        name = f" · {match.name[:MATCH_NAME_LENGTH]}" if match.name else ""
+        rows.append([(f"👤 {match.customer_id}{name}", action)])
+    return rows
+
+
+@flow_step
+async def pick_match(update: Update, context: ChatContext) -> int | None:
+    """One of the existing profiles was the customer: show their card, create nothing."""
+    flow = current_flow(context)
+    assert flow is not None
+    assert update.callback_query is not None
+    button = kb.parse_flow_data(update.callback_query.data)
+    matches = flow.get("matches") or []
+    index = kb.MATCHES.index(button.action) if button and button.action in kb.MATCHES else -1
+    if not 0 <= index < len(matches):
+        await update.callback_query.answer(context.t(update)("This button has expired."))
+        return None
+    await close_buttons(update)
+    customer_id, mobile = matches[index]
+    return await _lookup_flow(update, context, start_flow(context, customer_id, mobile))
 
 
 @flow_step
@@ -255,6 +311,8 @@ async def create_profile(update: Update, context: ChatContext) -> int:
 # serve all three; an edit from the summary asks one field and returns to the summary.
 
 NAME, MOBILE, EMAIL = "name", "mobile", "email"
+#: How much of an existing customer's name a button shows.
+MATCH_NAME_LENGTH = 32
 
 
 def _fields(context: ChatContext) -> tuple[str, ...]:
@@ -357,18 +415,36 @@ def _contact_number(phone_number: str) -> str:
 
 
 async def _show_summary(update: Update, context: ChatContext, note: str = "") -> int:
+    """The details to confirm, and any profile this bot signed the same contacts up under."""
     t = context.t(update)
     flow = current_flow(context)
     assert flow is not None
     flow["editing"] = False
-    persist(context, flow)
-    markup = kb.flow_keyboard(
-        flow["id"],
-        [[(t("Create"), kb.CREATE), (t("Edit"), kb.EDIT), (t("Cancel"), kb.CANCEL)]],
+    customer = draft_of(flow)
+    earlier = context.services.duplicates.signed_up_before(customer)
+    _keep_matches(context, flow, earlier)
+    lines = [note, summary(customer, t), *(_signed_up_before_text(match, t) for match in earlier)]
+    choices = [(t("Create"), kb.CREATE), (t("Edit"), kb.EDIT), (t("Cancel"), kb.CANCEL)]
+    markup = kb.flow_keyboard(flow["id"], [*_match_rows(earlier), choices])
+    text = "\n\n".join(line for line in lines if line)
+    await reply_and_fade(
+        update, context, text, markup, customer_id=customer.customer_id, kind=Kind.SIGN_UP
     )
-    text = (note + "\n\n" if note else "") + summary(draft_of(flow), t)
-    await reply(update, text, reply_markup=markup)
     return CONFIRM
+
+
+def _signed_up_before_text(match: Match, t: Translator) -> str:
+    """The warning under the summary: this contact already has a profile, made here."""
+    customer_id = code(match.customer_id)
+    if match.via == EMAIL:
+        return "⚠️ " + t(
+            "This email was signed up here before, as {customer_id}. Is it the same customer?",
+            customer_id=customer_id,
+        )
+    return "⚠️ " + t(
+        "This mobile was signed up here before, as {customer_id}. Is it the same customer?",
+        customer_id=customer_id,
+    )
 
 
 @flow_step
@@ -415,9 +491,11 @@ async def _create(update: Update, context: ChatContext) -> int:
     flow = current_flow(context)
     assert flow is not None
     customer = draft_of(flow)
-    customers = context.services.customers
+    services = context.services
+    assert update.effective_user is not None
+    store = services.stores.of(update.effective_user.id)
     try:
-        await customers.upsert(customer, language=t.language)
+        await services.customers.upsert(customer, language=t.language, store_name=store.store_name)
     except Rejected as exc:
         audit(context, update, "create", "rejected", customer.customer_id)
         return await _show_summary(update, context, note=gameball_error_text(exc, t))
@@ -425,12 +503,18 @@ async def _create(update: Update, context: ChatContext) -> int:
         audit(context, update, "create", failure_result(exc), customer.customer_id)
         return await _create_failed(update, context, flow, exc)
     audit(context, update, "create", "created", customer.customer_id)
+    services.duplicates.remember(customer)
     end_flow(context)
-    await reply(update, onboarding_confirmation(customer, t))
-    assert update.effective_chat is not None
-    await send_new_customer_card(
-        context.bot, update.effective_chat.id, context.services, customer, t
+    await reply_and_fade(
+        update,
+        context,
+        onboarding_confirmation(customer, t),
+        None,
+        customer_id=customer.customer_id,
+        kind=Kind.SIGN_UP,
     )
+    assert update.effective_chat is not None
+    await send_new_customer_card(context.bot, update.effective_chat.id, services, customer, t)
     return END
 
 
@@ -533,6 +617,7 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
         ASK_ID: [MessageHandler(text_or_contact, id_answer), *_scans()],
         NOT_FOUND: [
             _button(create_profile, kb.CREATE_PROFILE),
+            _button(pick_match, *kb.MATCHES),
             cancel,
             MessageHandler(PLAIN_TEXT, identify_text),
             *_scans(),
@@ -543,7 +628,12 @@ def build_identify_conversation(timeout: float) -> ConversationHandler[Any]:
             _button(skip_detail, kb.SKIP),
         ],
         ASK_EMAIL: [MessageHandler(PLAIN_TEXT, detail_answer), _button(skip_detail, kb.SKIP)],
-        CONFIRM: [_button(create, kb.CREATE), _button(edit_choice, kb.EDIT), cancel],
+        CONFIRM: [
+            _button(create, kb.CREATE),
+            _button(edit_choice, kb.EDIT),
+            _button(pick_match, *kb.MATCHES),
+            cancel,
+        ],
         EDIT_CHOICE: [
             _button(edit_field, kb.EDIT_NAME, kb.EDIT_MOBILE, kb.EDIT_EMAIL, kb.BACK),
         ],

@@ -26,6 +26,7 @@ from bot.domain.contacts import InvalidInput, validate_customer_id
 from bot.domain.scan import ScannedCode, code_label
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services.container import Services
+from bot.services.duplicates import MAX_MATCHES
 from bot.storage import Database
 from bot.webapp import scanner_page_url
 
@@ -48,6 +49,8 @@ BACK = "back"
 RETRY_LOOKUP = "r_lookup"
 RETRY_CREATE = "r_create"
 QUEUE = "queue"
+#: One existing profile a sign-up may duplicate, by its place among those offered.
+MATCHES = tuple(f"m{index}" for index in range(MAX_MATCHES))
 
 # Purchase flow actions (prefix "p"), a redemption's among them.
 CONFIRM_PURCHASE = "ok"

@@ -1,6 +1,6 @@
-"""Manager commands (PRODUCT §3): ``/invite``, ``/staff`` with Revoke, ``/activity``, ``/queue``.
+"""Manager commands (PRODUCT §3): ``/invite``, ``/staff`` with Revoke, ``/queue``.
 
-(``/orders`` and reversals are in ``bot.chat.orders``; ``/activity`` links to them.)
+(``/activity`` is in ``bot.chat.activity``; ``/orders`` and reversals in ``bot.chat.orders``.)
 
 A manager runs the team from their phone: invite a pop-up worker with a one-time link, see
 what each person did, and cut someone off at once. Every handler checks the manager role when
@@ -13,26 +13,20 @@ import html
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.chat import keyboards as kb
 from bot.chat.access import requires
-from bot.chat.audit import audit, read_order_detail
-from bot.chat.cards import code, day_and_time
+from bot.chat.audit import audit
+from bot.chat.cards import code, list_text
 from bot.chat.context import ChatContext
-from bot.chat.orders import ORDERS_BUTTON_DATA
-from bot.chat.receipts import order_summary
-from bot.chat.replies import reply, show_page
+from bot.chat.replies import reply
 from bot.i18n import Translator
-from bot.services.customers import Programme
-from bot.storage import AuditEntry, Database, StaffMember
+from bot.storage import Database, StaffMember
 
-ACTIVITY_PAGE = 10
 REVOKE_ASK, REVOKE_YES, REVOKE_NO = "m:rv", "m:rvy", "m:rvn"
-ACTIVITY = "m:a"
-#: Telegram user IDs and audit entry IDs in button data: ASCII digits that fit SQLite's INTEGER.
+#: Telegram user IDs in button data: ASCII digits that fit SQLite's INTEGER.
 NUMBER = "[0-9]{1,15}"
 
 
@@ -65,11 +59,10 @@ def _staff_line(member: StaffMember, t: Translator) -> str:
     role = t("manager") if member.role == "manager" else t("staff")
     since = format_datetime(member.enrolled_at, format="d MMM y", locale=t.locale)
     details = [f"<b>{name}</b> ({role})", code(str(member.user_id)), t("since {date}", date=since)]
-    # The "unit" style joins without an "and" before the last item; Arabic's uses "، و".
-    return "• " + format_list(details, style="unit", locale=t.locale)
+    return "• " + list_text(details, t)
 
 
-def _shown_name(member: StaffMember) -> str:
+def shown_name(member: StaffMember) -> str:
     """How buttons and headings name a member: their Telegram name, else their ID."""
     return member.name or str(member.user_id)
 
@@ -89,7 +82,7 @@ async def staff(update: Update, context: ChatContext) -> None:
     buttons = [
         [
             InlineKeyboardButton(
-                "🚫 " + t("Revoke {name}", name=_shown_name(member)),
+                "🚫 " + t("Revoke {name}", name=shown_name(member)),
                 callback_data=f"{REVOKE_ASK}:{member.user_id}",
             )
         ]
@@ -115,7 +108,7 @@ async def revoke_ask(update: Update, context: ChatContext) -> None:
     if member is None:
         await reply(update, t("That person no longer has access."))
         return
-    name = html.escape(_shown_name(member))
+    name = html.escape(shown_name(member))
     markup = kb.yes_no_keyboard(
         t("Yes, revoke"), f"{REVOKE_YES}:{member.user_id}", t("No"), f"{REVOKE_NO}:{member.user_id}"
     )
@@ -139,96 +132,13 @@ async def revoke_answer(update: Update, context: ChatContext) -> None:
     await query.edit_message_text(text)
 
 
-def _entry_line(entry: AuditEntry, programme: Programme, t: Translator) -> str:
-    when = day_and_time(entry.at, t)
-    who = html.escape(entry.actor_name or str(entry.actor_id))
-    customer = f" {code(entry.customer_id)}" if entry.customer_id else ""
-    order = read_order_detail(entry.detail)
-    amounts = f" · {order_summary(order, programme, t)}" if order else ""
-    store = f" · {html.escape(entry.store)}" if entry.store else ""
-    what = f"{html.escape(entry.action)} → {html.escape(entry.result)}"
-    return f"{when} · {who} · {what}{customer}{amounts}{store}"
-
-
-def _activity_markup(
-    older_than: int | None, actor_id: int | None, t: Translator, members: list[StaffMember]
-) -> InlineKeyboardMarkup:
-    """``older_than`` is the id of the oldest entry shown when older ones exist, else None."""
-    rows = [[InlineKeyboardButton("🧾 " + t("Orders"), callback_data=ORDERS_BUTTON_DATA)]]
-    if older_than is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t("Older"), callback_data=f"{ACTIVITY}:{older_than}:{actor_id or 0}"
-                )
-            ]
-        )
-    if actor_id is None:
-        rows += [
-            [
-                InlineKeyboardButton(
-                    "👤 " + _shown_name(member),
-                    callback_data=f"{ACTIVITY}:0:{member.user_id}",
-                )
-            ]
-            for member in members[:8]
-        ]
-    else:
-        rows.append([InlineKeyboardButton(t("Everyone"), callback_data=f"{ACTIVITY}:0:0")])
-    return InlineKeyboardMarkup(rows)
-
-
-def _activity_page(
-    database: Database, before_id: int | None, actor_id: int | None
-) -> tuple[list[AuditEntry], int | None]:
-    """One page of entries, and the id to page back from if older entries exist.
-
-    One entry more than a page is read so that an Older button never leads to an empty page.
-    """
-    entries = database.audit.latest(limit=ACTIVITY_PAGE + 1, before_id=before_id, actor_id=actor_id)
-    page = entries[:ACTIVITY_PAGE]
-    return page, (page[-1].id if len(entries) > ACTIVITY_PAGE else None)
-
-
-async def _send_activity(
-    update: Update, context: ChatContext, before_id: int | None, actor_id: int | None
-) -> None:
-    t = context.t(update)
-    database = context.services.database
-    entries, older_than = _activity_page(database, before_id, actor_id)
-    header = "<b>" + t("Recent activity") + "</b>"
-    if actor_id is not None:
-        member = database.staff.get(actor_id)
-        header += " · " + html.escape(_shown_name(member) if member else str(actor_id))
-    lines = [header, _queue_text(database, t), ""]
-    programme = context.services.customers.programme
-    lines += [_entry_line(entry, programme, t) for entry in entries] or [t("No activity yet.")]
-    markup = _activity_markup(older_than, actor_id, t, database.staff.list_active())
-    await show_page(update, "\n".join(lines), markup)
-
-
-@requires("manager")
-async def activity(update: Update, context: ChatContext) -> None:
-    """``/activity``: the latest audit entries, paged, with a filter per staff member."""
-    await _send_activity(update, context, None, None)
-
-
-@requires("manager")
-async def activity_page(update: Update, context: ChatContext) -> None:
-    """Older / per-person / Everyone buttons under the activity list."""
-    before, actor = kb.page_data(update, ("0", "0"))
-    if not (before.isdigit() and actor.isdigit()):
-        return
-    await _send_activity(update, context, int(before) or None, int(actor) or None)
-
-
 @requires("manager")
 async def queue(update: Update, context: ChatContext) -> None:
     """``/queue``: how many sign-ups and purchases are waiting for Gameball."""
-    await reply(update, _queue_text(context.services.database, context.t(update)))
+    await reply(update, queue_text(context.services.database, context.t(update)))
 
 
-def _queue_text(database: Database, t: Translator) -> str:
+def queue_text(database: Database, t: Translator) -> str:
     """What waits for Gameball: sign-ups and purchases."""
     return "\n".join(
         [
@@ -243,9 +153,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("invite", invite),
         CommandHandler("staff", staff),
-        CommandHandler("activity", activity),
         CommandHandler("queue", queue),
         CallbackQueryHandler(revoke_ask, pattern=rf"^{REVOKE_ASK}:{NUMBER}$"),
         CallbackQueryHandler(revoke_answer, pattern=rf"^({REVOKE_YES}|{REVOKE_NO}):{NUMBER}$"),
-        CallbackQueryHandler(activity_page, pattern=rf"^{ACTIVITY}:{NUMBER}:{NUMBER}$"),
     ]

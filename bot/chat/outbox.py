@@ -26,8 +26,9 @@ from telegram.ext import Application, CallbackContext
 from bot.chat.audit import audit, hold_detail, order_detail
 from bot.chat.cards import code, onboarding_confirmation
 from bot.chat.context import ChatContext, services_of
+from bot.chat.fading import Kind
 from bot.chat.receipts import sale_text, send_receipt
-from bot.chat.replies import reply, send_new_customer_card
+from bot.chat.replies import reply, send_and_fade, send_new_customer_card
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError, Rejected
 from bot.i18n import translator
@@ -59,7 +60,7 @@ async def enqueue_creation(update: Update, context: ChatContext, customer: NewCu
             user_id=user.id,
             language=context.language_for(update),
             customer_id=customer.customer_id,
-            payload=_payload_of(customer),
+            payload=_payload_of(customer, services.stores.of(user.id).store_name),
         )
         audit(context, update, "queue", "queued", customer.customer_id)
     text = "📥 " + t(
@@ -70,13 +71,21 @@ async def enqueue_creation(update: Update, context: ChatContext, customer: NewCu
     await reply(update, text)
 
 
-def _payload_of(customer: NewCustomer) -> dict[str, Any]:
+def _payload_of(customer: NewCustomer, store_name: str) -> dict[str, Any]:
+    """The sign-up as queued, with the store it was made at (the staff member may move on)."""
     return {
         "customer_id": customer.customer_id,
         "name": customer.name,
         "mobile": customer.mobile,
         "email": customer.email,
+        "store": store_name,
     }
+
+
+def _store_of(services: Services, item: OutboxItem) -> str:
+    """Where a queued sign-up was made (older queues did not say: where its author is now)."""
+    stored = item.payload.get("store")
+    return stored if isinstance(stored, str) else services.stores.of(item.user_id).store_name
 
 
 def _customer_of(item: OutboxItem) -> NewCustomer:
@@ -112,7 +121,12 @@ async def _send(services: Services, item: OutboxItem, now: datetime) -> None:
     outbox = services.database.outbox
     customer = _customer_of(item)
     try:
-        await services.customers.upsert(customer, language=item.language, deadline=ATTEMPT_DEADLINE)
+        await services.customers.upsert(
+            customer,
+            language=item.language,
+            store_name=_store_of(services, item),
+            deadline=ATTEMPT_DEADLINE,
+        )
     except Rejected as exc:
         outbox.mark_failed(item.id, error=exc.message or "rejected")
         _audit(services, item, "failed")
@@ -127,6 +141,7 @@ async def _send(services: Services, item: OutboxItem, now: datetime) -> None:
     else:
         outbox.mark_done(item.id)
         _audit(services, item, "created")
+        services.duplicates.remember(customer)
 
 
 def _audit(services: Services, item: OutboxItem, result: str) -> None:
@@ -136,6 +151,7 @@ def _audit(services: Services, item: OutboxItem, result: str) -> None:
         action="queue_send",
         result=result,
         customer_id=item.customer_id,
+        store=_store_of(services, item),
     )
 
 
@@ -152,6 +168,7 @@ def _audit_order(services: Services, result: Result) -> None:
         result="failed" if result.outcome is Outcome.REFUSED else "recorded",
         customer_id=sale.customer_id,
         detail=order_detail(sale.order_id, sale.amount, sale.currency, result.points),
+        store=sale.store.store_name,
     )
     if sale.redemption is not None and result.hold is not None:
         detail = hold_detail(sale.order_id, sale.redemption, sale.currency)
@@ -269,7 +286,16 @@ async def _notify(application: AnyApplication, services: Services, item: OutboxI
         "The queued sign-up for {customer_id} went through.", customer_id=code(customer.customer_id)
     )
     text = went_through + "\n" + onboarding_confirmation(customer, t)
-    await bot.send_html(item.chat_id, text)
+    await send_and_fade(
+        bot,
+        services,
+        item.chat_id,
+        text,
+        None,
+        customer_id=customer.customer_id,
+        kind=Kind.SIGN_UP,
+        language=item.language,
+    )
     try:
         await send_new_customer_card(bot, item.chat_id, services, customer, t)
     except TelegramError as exc:

@@ -22,6 +22,7 @@ from bot.chat.context import ChatContext
 from bot.chat.flow import END, Drafts, Step, draft_in, guarded
 from bot.chat.receipts import amount_example
 from bot.chat.replies import reply
+from bot.domain.orders import Store
 from bot.i18n import N_
 from bot.storage import Cashier
 
@@ -69,13 +70,13 @@ PURCHASES = Drafts(
 )
 
 
-def new_draft(context: ChatContext, customer_id: str) -> PurchaseDraft:
+def new_draft(update: Update, context: ChatContext, customer_id: str) -> PurchaseDraft:
     """A purchase for ``customer_id`` with its order ID fixed now (not yet this cashier's)."""
     services = context.services
     return PurchaseDraft(
         id=secrets.token_urlsafe(6),
         customer_id=customer_id,
-        order_id=services.orders.new_order_id(),
+        order_id=services.orders.new_order_id(store_of(update, context)),
         amount=None,
         currency=services.customers.programme.currency,
         touched=time.time(),
@@ -109,6 +110,12 @@ def touch(draft: PurchaseDraft) -> None:
 def keyboard(draft: PurchaseDraft, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """``(label, action)`` buttons of this purchase."""
     return kb.flow_keyboard(draft["id"], rows, kb.PURCHASE_FLOW)
+
+
+def store_of(update: Update, context: ChatContext) -> Store:
+    """Where the cashier works this shift: their sale is recorded there."""
+    assert update.effective_user is not None
+    return context.services.stores.of(update.effective_user.id)
 
 
 def cashier_of(update: Update, context: ChatContext) -> Cashier:

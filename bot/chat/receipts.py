@@ -13,9 +13,10 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup
 
 from bot.chat import keyboards as kb
-from bot.chat.audit import OrderDetail
 from bot.chat.cards import code, day_and_time, isolate, money, points_text, worth_text
 from bot.chat.checkout_bot import CheckoutBot
+from bot.chat.fading import Kind
+from bot.chat.replies import send_and_fade
 from bot.gameball.errors import GameballError
 from bot.gameball.models import CustomerBalance
 from bot.i18n import Translator
@@ -70,14 +71,24 @@ async def send_receipt(
     t: Translator,
     heading: str = "",
 ) -> None:
-    """The receipt with a fresh balance and a Next customer button (``heading`` above it)."""
+    """The receipt with a fresh balance and a Next customer button (``heading`` above it); it
+    fades like a card."""
     try:
         balance: CustomerBalance | None = await services.customers.balance(order.sale.customer_id)
     except GameballError as exc:
         log.info("receipt without a balance: %s", type(exc).__name__)
         balance = None
     text = (heading + "\n\n" if heading else "") + receipt_text(order, points, balance, t)
-    await bot.send_html(order.cashier.chat_id, text, next_customer_keyboard(t))
+    await send_and_fade(
+        bot,
+        services,
+        order.cashier.chat_id,
+        text,
+        next_customer_keyboard(t),
+        customer_id=order.sale.customer_id,
+        kind=Kind.RECEIPT,
+        language=t.language,
+    )
 
 
 def next_customer_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -121,13 +132,3 @@ def _state(order: OrderRow, programme: Programme, t: Translator) -> tuple[str, s
     if order.status == "failed":
         return "❌", t("not recorded: {reason}", reason=isolate(order.last_error or "?"))
     return "⏳", t("waiting for Gameball")
-
-
-def order_summary(detail: OrderDetail, programme: Programme, t: Translator) -> str:
-    """An order's audit details for ``/activity``: ``EGP 450.00 · 45 Stars · TG-…``."""
-    amount = money(Decimal(detail["amount"]), detail.get("currency"), t)
-    parts = [amount]
-    if detail.get("points") is not None:
-        parts.append(points_text(float(detail["points"] or 0), programme.points_name, t))
-    parts.append(code(detail["order"]))
-    return " · ".join(parts)

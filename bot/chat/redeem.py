@@ -102,7 +102,7 @@ async def redeem_points(update: Update, context: ChatContext) -> int:
         text = t("{customer_id} has no points to redeem right now.", customer_id=code(customer_id))
         await reply(update, text)
         return END
-    draft = new_draft(context, customer_id)
+    draft = new_draft(update, context, customer_id)
     value = balance.available_points_value
     draft["available"] = available
     draft["worth"] = None if value is None else str(Decimal(str(value)))

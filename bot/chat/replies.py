@@ -1,4 +1,5 @@
-"""Sending answers: HTML replies, taking keyboards off pressed buttons, balance cards."""
+"""Sending answers: HTML replies, taking keyboards off pressed buttons, balance cards, and the
+messages about a customer that fade after ``CARD_TTL`` (``bot.chat.fading``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot.chat import keyboards as kb
 from bot.chat.cards import balance_card
 from bot.chat.checkout_bot import CheckoutBot, Markup
 from bot.chat.context import ChatContext
+from bot.chat.fading import Kind, fade_later
 from bot.domain.identify import NewCustomer
 from bot.gameball.errors import GameballError
 from bot.i18n import Translator
@@ -22,13 +24,45 @@ async def reply(
     reply_markup: Markup | None = None,
     *,
     link_preview: bool = True,
-) -> None:
-    """Answer in the chat the update came from, as HTML."""
+) -> int:
+    """Answer in the chat the update came from, as HTML; the new message's id."""
     chat = update.effective_chat
     assert chat is not None
     bot = chat.get_bot()
     assert isinstance(bot, CheckoutBot), "build_application makes every bot a CheckoutBot"
-    await bot.send_html(chat.id, text, reply_markup, link_preview=link_preview)
+    return await bot.send_html(chat.id, text, reply_markup, link_preview=link_preview)
+
+
+async def reply_and_fade(
+    update: Update,
+    context: ChatContext,
+    text: str,
+    reply_markup: Markup | None,
+    *,
+    customer_id: str,
+    kind: Kind,
+) -> None:
+    """Answer with a message about ``customer_id`` that fades after ``CARD_TTL``."""
+    message_id = await reply(update, text, reply_markup)
+    assert update.effective_chat is not None
+    chat_id, language = update.effective_chat.id, context.language_for(update)
+    fade_later(context.services, chat_id, message_id, customer_id, kind, language)
+
+
+async def send_and_fade(
+    bot: CheckoutBot,
+    services: Services,
+    chat_id: int,
+    text: str,
+    reply_markup: Markup | None,
+    *,
+    customer_id: str,
+    kind: Kind,
+    language: str,
+) -> None:
+    """Send a message about ``customer_id`` that fades after ``CARD_TTL`` (outside an update)."""
+    message_id = await bot.send_html(chat_id, text, reply_markup)
+    fade_later(services, chat_id, message_id, customer_id, kind, language)
 
 
 async def show_page(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -52,9 +86,13 @@ async def close_buttons(update: Update, note: str | None = None) -> None:
 
 
 async def send_card(update: Update, context: ChatContext, card: CustomerCard) -> None:
-    """Send a balance card with its Refresh / Next customer buttons."""
+    """Send a balance card with its Refresh / Next customer buttons; it fades after a while."""
     t = context.t(update)
-    await reply(update, balance_card(card, t), card_markup(card, t, context.services))
+    text = balance_card(card, t)
+    markup = card_markup(card, t, context.services)
+    await reply_and_fade(
+        update, context, text, markup, customer_id=card.customer_id, kind=Kind.CARD
+    )
 
 
 def card_markup(card: CustomerCard, t: Translator, services: Services) -> InlineKeyboardMarkup:
@@ -88,4 +126,13 @@ async def send_new_customer_card(
         markup = kb.card_keyboard(customer.customer_id, t, services)
         await bot.send_message(chat_id, text, reply_markup=markup)
         return
-    await bot.send_html(chat_id, balance_card(card, t), card_markup(card, t, services))
+    await send_and_fade(
+        bot,
+        services,
+        chat_id,
+        balance_card(card, t),
+        card_markup(card, t, services),
+        customer_id=customer.customer_id,
+        kind=Kind.CARD,
+        language=t.language,
+    )

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+
+from bot.domain.contacts import InvalidInput
 
 #: Crockford's base 32: no I, L, O or U, so an ID read aloud or retyped is not misread.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -26,6 +29,26 @@ _PART_LENGTH = 12
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
 #: The prefix when neither ``STORE_ID`` nor ``BRANCH_ID`` is set: "recorded by the Telegram till".
 DEFAULT_PREFIX = "TG"
+
+
+#: Gameball documents no length for merchant and branch fields; customer IDs get 100.
+MAX_STORE_FIELD = 100
+STORE_FIELD_TOO_LONG = "store_field_too_long"
+STORE_FIELD_INVISIBLE = "store_field_invisible"
+
+
+def store_field(value: str) -> str:
+    """A store's name or Gameball ID, trimmed, as the settings and ``/store add`` accept them.
+
+    It reaches Gameball's dashboard and every cashier's screen, so control and invisible
+    characters are refused rather than passed on; raises ``InvalidInput`` with a reason.
+    """
+    text = value.strip()
+    if len(text) > MAX_STORE_FIELD:
+        raise InvalidInput(STORE_FIELD_TOO_LONG)
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in text):
+        raise InvalidInput(STORE_FIELD_INVISIBLE)
+    return text
 
 
 @dataclass(frozen=True)

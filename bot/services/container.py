@@ -18,10 +18,12 @@ from bot.gameball.client import GameballClient
 from bot.masking import mask_digits_in
 from bot.services.codes import CodeReader
 from bot.services.customers import CustomerService
+from bot.services.duplicates import DuplicateFinder
 from bot.services.gameball import gameball_client
 from bot.services.holds import HoldService
 from bot.services.orders import OrderService
 from bot.services.scans import ScanMemory
+from bot.services.stores import StoreService
 from bot.storage import Database
 
 
@@ -35,13 +37,16 @@ class Services:
     last_credentials_alert: float | None = None
     code_reader: CodeReader = field(default_factory=CodeReader)
     scans: ScanMemory = field(init=False)
+    stores: StoreService = field(init=False)
     _client: GameballClient | None = field(default=None, repr=False)
     _customers: CustomerService | None = field(default=None, repr=False)
     _orders: OrderService | None = field(default=None, repr=False)
     _holds: HoldService | None = field(default=None, repr=False)
+    _duplicates: DuplicateFinder | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.scans = ScanMemory(self.settings.conversation_timeout)
+        self.stores = StoreService(self.database.stores, self.settings.store)
 
     @property
     def rules(self) -> IdRules:
@@ -64,6 +69,22 @@ class Services:
         """The points holds of redemptions; only available between ``open`` and ``close``."""
         return _opened(self._holds)
 
+    @property
+    def duplicates(self) -> DuplicateFinder:
+        """Existing profiles a sign-up may duplicate; only available between ``open`` and
+        ``close``."""
+        return _opened(self._duplicates)
+
+    def shown_customer_id(self, customer_id: str) -> str:
+        """The customer ID as the audit log and a faded card show it: never a phone number.
+
+        Under ``CUSTOMER_ID_SCHEME=mobile`` the customer ID is the phone number, so its digits
+        are masked, for every writer alike.
+        """
+        if self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
+            return mask_digits_in(customer_id)
+        return customer_id
+
     def record_audit(
         self,
         *,
@@ -73,21 +94,17 @@ class Services:
         result: str,
         customer_id: str | None = None,
         detail: str | None = None,
+        store: str | None = None,
     ) -> None:
-        """Write one audit entry, with this store's name and never a phone number in clear.
-
-        Under ``CUSTOMER_ID_SCHEME=mobile`` the customer ID is the phone number, so its digits
-        are masked here, for every writer of the log alike.
-        """
-        if customer_id and self.settings.customer_id_scheme is CustomerIdScheme.MOBILE:
-            customer_id = mask_digits_in(customer_id)
+        """Write one audit entry, never with a phone number in clear, naming ``store`` (by
+        default the one its actor works at now)."""
         self.database.audit.record(
             actor_id=actor_id,
             actor_name=actor_name,
             action=action,
             result=result,
-            customer_id=customer_id or None,
-            store=self.settings.store_name or None,
+            customer_id=self.shown_customer_id(customer_id) if customer_id else None,
+            store=store or self.stores.of(actor_id).store_name or None,
             detail=detail,
         )
 
@@ -96,7 +113,7 @@ class Services:
         if self._client is not None:
             return
         self._client = gameball_client(self.settings, self.gameball_transport)
-        self._customers = CustomerService(self._client, store_name=self.settings.store_name)
+        self._customers = CustomerService(self._client)
         clock = self.database.now
         self._holds = HoldService(
             self._client,
@@ -104,15 +121,15 @@ class Services:
             clock=clock,
             keep_for=self.settings.conversation_timeout,
         )
-        self._orders = OrderService(
-            self._client, self.database.orders, self._holds, store=self.settings.store, clock=clock
-        )
+        self._orders = OrderService(self._client, self.database.orders, self._holds, clock=clock)
+        self._duplicates = DuplicateFinder(self._customers, self.database.contacts, self.rules)
 
     async def close(self) -> None:
         """Close the Gameball client and the database."""
         if self._client is not None:
             await self._client.aclose()
             self._client = self._customers = self._orders = self._holds = None
+            self._duplicates = None
         self.database.close()
 
 

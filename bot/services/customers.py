@@ -79,13 +79,11 @@ class CustomerService:
         self,
         client: GameballClient,
         *,
-        store_name: str = "",
         remember_seconds: float = REMEMBER_SECONDS,
         settle_seconds: float = SETTLE_SECONDS,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._store_name = store_name
         self._settle_seconds = settle_seconds
         self._timer = timer
         self._last_look_up = -math.inf
@@ -101,17 +99,22 @@ class CustomerService:
         """The card of an existing customer; raises ``NotFound`` when there is none."""
         balance, name, tier = await asyncio.gather(
             self.balance(customer_id),
-            self._name(customer_id),
+            self.name(customer_id),
             self._tier(customer_id, language),
         )
         return CustomerCard(customer_id, balance, name, tier)
 
     async def upsert(
-        self, customer: NewCustomer, *, language: str, deadline: float | None = None
+        self,
+        customer: NewCustomer,
+        *,
+        language: str,
+        store_name: str,
+        deadline: float | None = None,
     ) -> None:
-        """Create (or update: the call is idempotent) the customer's profile."""
+        """Create (or update: the call is idempotent) the profile, signed up at ``store_name``."""
         await self._client.upsert_customer(
-            build_upsert(customer, language=language, store_name=self._store_name),
+            build_upsert(customer, language=language, store_name=store_name),
             deadline=deadline,
         )
         self._names[customer.customer_id] = customer.name
@@ -133,7 +136,7 @@ class CustomerService:
         )
         return balance
 
-    async def _name(self, customer_id: str) -> str | None:
+    async def name(self, customer_id: str) -> str | None:
         """The customer's name: remembered, or asked for (essential, so it waits its turn)."""
         if customer_id in self._names:
             return self._names[customer_id]

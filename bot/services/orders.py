@@ -103,7 +103,10 @@ class _Applied:
 
 
 class OrderService:
-    """Previews, records, queues and reverses orders; the clock is the database's."""
+    """Previews, records, queues and reverses orders; the clock is the database's.
+
+    Each sale names the store its cashier works at (``bot.services.stores``).
+    """
 
     def __init__(
         self,
@@ -111,27 +114,25 @@ class OrderService:
         repo: OrderRepo,
         holds: HoldService,
         *,
-        store: Store,
         clock: Callable[[], datetime],
     ) -> None:
         self._client = client
         self._repo = repo
         self._holds = holds
-        self._store = store
         self._clock = clock
 
-    def new_order_id(self) -> str:
-        """The ``orderId`` of a purchase about to be drafted at this till."""
-        return new_order_id(self._store, self._clock())
+    def new_order_id(self, store: Store) -> str:
+        """The ``orderId`` of a purchase about to be drafted at ``store``."""
+        return new_order_id(store, self._clock())
 
     async def preview(
-        self, customer_id: str, amount: Decimal, discount: Decimal = Decimal(0)
+        self, customer_id: str, amount: Decimal, store: Store, discount: Decimal = Decimal(0)
     ) -> float | None:
-        """The points the purchase would earn (Gameball records nothing); None if unknown.
-
-        ``discount``: what redeemed points take off ``amount`` (points are earned on the rest).
+        """The points the purchase would earn at ``store`` (Gameball records nothing); None if
+        unknown. ``discount``: what redeemed points take off ``amount`` (points are earned on the
+        rest).
         """
-        request = preview_request(customer_id, amount, self._store, discount)
+        request = preview_request(customer_id, amount, store, discount)
         return (await self._client.preview_order(request)).points
 
     async def record(
@@ -141,15 +142,15 @@ class OrderService:
         customer_id: str,
         amount: Decimal,
         currency: str | None,
+        store: Store,
         cashier: Cashier,
         redemption: Redemption | None = None,
     ) -> Result:
-        """Record a confirmed purchase once; queue it when Gameball cannot take it now.
+        """Record a confirmed purchase at ``store`` once; queue it when Gameball cannot take it.
 
         ``amount`` is the price before the ``redemption``'s discount, if points pay part of it.
         """
-        now = self._clock()
-        sale = Sale(order_id, customer_id, amount, currency, self._store, now, redemption)
+        sale = Sale(order_id, customer_id, amount, currency, store, self._clock(), redemption)
         order = self._repo.claim(sale, cashier)
         if order is None:
             return Result(Outcome.CLOSED, None)

@@ -1,4 +1,5 @@
-"""SQLite storage: staff, invites, audit, outbox, orders, holds, refs, conversation persistence.
+"""SQLite storage: staff, invites, audit log, outbox, orders, points holds, short refs, conversation
+persistence, the fading of cards, keyed digests of signed-up contacts, stores and who works where.
 
 All SQL in the project lives in this package. Open it once per process with
 ``Database.in_data_dir(settings.data_dir)`` and close it at shutdown.
@@ -6,7 +7,9 @@ All SQL in the project lives in this package. Open it once per process with
 
 from bot.storage._sqlite import Clock, StorageError
 from bot.storage.audit import AuditEntry, AuditRepo
+from bot.storage.contacts import ContactIndexRepo
 from bot.storage.database import DATABASE_FILENAME, Database
+from bot.storage.fades import Fade, FadeRepo
 from bot.storage.holds import HoldRepo, HoldRow
 from bot.storage.invites import InviteRepo, RedeemResult, RedeemStatus
 from bot.storage.orders import Cashier, OrderRepo, OrderRow
@@ -14,6 +17,7 @@ from bot.storage.outbox import OutboxItem, OutboxRepo
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.refs import RefRepo
 from bot.storage.staff import Role, StaffMember, StaffRepo
+from bot.storage.stores import StoreRepo, StoreRow
 
 __all__ = [
     "DATABASE_FILENAME",
@@ -21,7 +25,10 @@ __all__ = [
     "AuditRepo",
     "Cashier",
     "Clock",
+    "ContactIndexRepo",
     "Database",
+    "Fade",
+    "FadeRepo",
     "HoldRepo",
     "HoldRow",
     "InviteRepo",
@@ -37,4 +44,6 @@ __all__ = [
     "StaffMember",
     "StaffRepo",
     "StorageError",
+    "StoreRepo",
+    "StoreRow",
 ]

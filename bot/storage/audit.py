@@ -45,10 +45,17 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
     )
 
 
-def _actor_filter(actor_id: int | None) -> tuple[list[str], list[Any]]:
-    if actor_id is None:
-        return [], []
-    return ["actor_id = ?"], [actor_id]
+def _filters(actor_id: int | None, store: str | None) -> tuple[list[str], list[Any]]:
+    """The conditions for entries of one actor and/or one store (None: any)."""
+    conditions: list[str] = []
+    parameters: list[Any] = []
+    if actor_id is not None:
+        conditions.append("actor_id = ?")
+        parameters.append(actor_id)
+    if store is not None:
+        conditions.append("store = ?")
+        parameters.append(store)
+    return conditions, parameters
 
 
 class AuditRepo:
@@ -87,10 +94,16 @@ class AuditRepo:
         return int(entry_id)
 
     def latest(
-        self, *, limit: int = 10, before_id: int | None = None, actor_id: int | None = None
+        self,
+        *,
+        limit: int = 10,
+        before_id: int | None = None,
+        actor_id: int | None = None,
+        store: str | None = None,
     ) -> list[AuditEntry]:
-        """Newest first; pass the last entry's id as ``before_id`` for the next page."""
-        conditions, parameters = _actor_filter(actor_id)
+        """Newest first, of one actor or store if given; the last entry's id as ``before_id``
+        gives the next page."""
+        conditions, parameters = _filters(actor_id, store)
         if before_id is not None:
             conditions.append("id < ?")
             parameters.append(before_id)
@@ -100,7 +113,7 @@ class AuditRepo:
         )
         return [_entry(row) for row in rows]
 
-    def count(self, *, actor_id: int | None = None) -> int:
-        """How many entries there are, in total or for one actor."""
-        conditions, parameters = _actor_filter(actor_id)
+    def count(self, *, actor_id: int | None = None, store: str | None = None) -> int:
+        """How many entries there are, in total or for one actor or store."""
+        conditions, parameters = _filters(actor_id, store)
         return self._sqlite.read_int(f"SELECT count(*) FROM audit{where(conditions)}", parameters)

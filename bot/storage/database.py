@@ -14,12 +14,15 @@ from pathlib import Path
 
 from bot.storage._sqlite import Clock, LockedConnection, StorageError, utc_now
 from bot.storage.audit import AuditRepo
+from bot.storage.contacts import ContactIndexRepo
+from bot.storage.fades import FadeRepo
 from bot.storage.holds import HoldRepo
 from bot.storage.invites import InviteRepo
 from bot.storage.orders import OrderRepo
 from bot.storage.outbox import OutboxRepo
 from bot.storage.refs import RefRepo
 from bot.storage.staff import StaffRepo
+from bot.storage.stores import StoreRepo
 from bot.storage.telegram_state import TelegramStateRepo
 
 DATABASE_FILENAME = "checkout-bot.sqlite3"
@@ -173,6 +176,45 @@ ALTER TABLE orders ADD COLUMN points_redeemed REAL;
 ALTER TABLE orders ADD COLUMN discount TEXT;
 """
 
+_PRIVACY_AND_STORES = """
+CREATE TABLE fades (
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    fade_at    TEXT NOT NULL,
+    stuck      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (chat_id, message_id)
+);
+CREATE INDEX fades_due ON fades (stuck, fade_at);
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE contact_digests (
+    digest      TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (digest, customer_id)
+);
+CREATE TABLE stores (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    store_id    TEXT NOT NULL,
+    branch_id   TEXT NOT NULL,
+    branch_name TEXT NOT NULL,
+    created_by  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE shifts (
+    user_id   INTEGER PRIMARY KEY,
+    store     INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    chosen_at TEXT NOT NULL
+);
+CREATE INDEX audit_by_store ON audit (store, id);
+"""
+
 #: Version N of the schema is the result of running the first N scripts.
 MIGRATIONS: tuple[str, ...] = (
     _ACCESS_AND_AUDIT,
@@ -180,6 +222,7 @@ MIGRATIONS: tuple[str, ...] = (
     _TELEGRAM_PERSISTENCE,
     _ORDERS,
     _HOLDS,
+    _PRIVACY_AND_STORES,
 )
 
 
@@ -249,6 +292,9 @@ class Database:
         self.holds = HoldRepo(self._sqlite)
         self.refs = RefRepo(self._sqlite)
         self.telegram_state = TelegramStateRepo(self._sqlite)
+        self.fades = FadeRepo(self._sqlite)
+        self.contacts = ContactIndexRepo(self._sqlite)
+        self.stores = StoreRepo(self._sqlite)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, *, clock: Clock = utc_now) -> Database:

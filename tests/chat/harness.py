@@ -119,8 +119,16 @@ class ChatDriver:
 
     async def run_queue(self) -> None:
         """Run the queue's repeating job once, as the JobQueue would."""
+        await self.run_job("process_outbox")
+
+    async def fade_due(self) -> None:
+        """Run the job that fades cards once, as the JobQueue would."""
+        await self.run_job("fade_due")
+
+    async def run_job(self, name: str) -> None:
+        """Run the repeating job ``name`` once, as the JobQueue would."""
         assert self.app.job_queue is not None
-        (job,) = [j for j in self.app.job_queue.jobs() if j.name == "process_outbox"]
+        (job,) = [j for j in self.app.job_queue.jobs() if j.name == name]
         await job.run(self.app)
 
 

@@ -60,7 +60,7 @@ async def test_commands_are_registered_per_language_and_per_role(bot: ChatDriver
     default_en = {c["command"]: c["description"] for c in menus[("default", None)]}
     default_ar = {c["command"]: c["description"] for c in menus[("default", "ar")]}
     manager_en = {c["command"] for c in menus[("chat", None)]}
-    assert set(default_en) == {"identify", "balance", "cancel", "language", "help"}
+    assert set(default_en) == {"identify", "balance", "cancel", "store", "language", "help"}
     assert default_ar["identify"] == "البحث عن عميل أو تسجيله"
     assert {"invite", "staff", "activity", "queue"} <= manager_en
     manager_scope = next(

@@ -207,8 +207,8 @@ async def test_activity_times_are_written_the_readers_way(
     english = (await _say(timed_bot, MANAGER, "/activity"))[0]["text"]
     arabic = (await timed_bot.text(MANAGER, "/activity", first_name="Maya", language_code="ar"))[0]
 
-    assert "Mar 3, 14:07 · Sara · lookup → found" in english
-    assert "3 مارس، 14:07 · Sara · lookup → found" in arabic["text"]
+    assert "Mar 3, 14:07 · \u2068Sara\u2069: looked up \u2068demo-1001\u2069" in english
+    assert "3 مارس، 14:07، \u2068Sara\u2069: البحث عن \u2068demo-1001\u2069" in arabic["text"]
 
 
 async def test_revoke_asks_first_and_cuts_the_person_off_at_once(bot: ChatDriver) -> None:

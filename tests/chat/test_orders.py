@@ -302,9 +302,12 @@ async def test_activity_shows_orders_readably_and_opens_the_order_list(till: Cha
     page = (await till.text(MANAGER, "/activity"))[-1]
     orders = (await till.press(MANAGER, "Orders"))[-1]
 
-    (line,) = [line for line in page["text"].splitlines() if "order → recorded" in line]
-    assert "\u2068demo-1001\u2069 · EGP450.00 · 45 Stars · \u2068POP1-B2-" in line
-    assert "City Stars pop-up" in line
+    (line,) = [line for line in page["text"].splitlines() if "recorded a purchase" in line]
+    assert (
+        "recorded a purchase of EGP450.00 for \u2068demo-1001\u2069, +45 Stars, \u2068POP1-B2-"
+        in line
+    )
+    assert line.endswith(", at \u2068City Stars pop-up\u2069")
     assert "Purchases waiting in the queue: 0" in page["text"]
     assert till.labels(page)[0] == "🧾 Orders"
     assert orders["message_id"] == page["message_id"]

@@ -425,6 +425,27 @@ async def test_editing_or_deleting_an_unknown_message_is_refused(
         await bot.delete_message(STAFF, sent.message_id)
 
 
+async def test_a_message_the_user_deleted_cannot_be_edited(bot: Bot, fake: FakeTelegram) -> None:
+    sent = await bot.send_message(STAFF, "Card")
+
+    fake.user_deletes(STAFF, sent.message_id)
+
+    assert fake.sent_messages(STAFF) == []
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("Closed", STAFF, sent.message_id)
+
+
+async def test_a_message_older_than_48_hours_cannot_be_edited(bot: Bot, fake: FakeTelegram) -> None:
+    recent = await bot.send_message(STAFF, "Card")
+    fake.let_time_pass(STAFF, hours=47.9)
+    assert await bot.edit_message_text("Closed", STAFF, recent.message_id)
+
+    fake.let_time_pass(STAFF, hours=0.1)
+
+    with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
+        await bot.edit_message_text("Closed again", STAFF, recent.message_id)
+
+
 async def test_chat_action_must_be_one_telegram_knows(bot: Bot) -> None:
     assert await bot.send_chat_action(STAFF, "typing")
     with pytest.raises(BadRequest, match=r"(?i)wrong parameter action"):

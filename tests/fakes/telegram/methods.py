@@ -35,6 +35,8 @@ _CHAT_ACTIONS = frozenset(
 )
 #: What an edit of a message's text replaces (the rest of the message stays).
 _TEXT_KEYS = frozenset({"text", "entities", "_html", "reply_markup", "edit_date"})
+#: How long after sending a message the bot may still edit it, as bots meet it in practice.
+EDIT_WINDOW_SECONDS = 48 * 3600
 
 
 class MessageMethods(TelegramState):
@@ -162,7 +164,9 @@ class MessageMethods(TelegramState):
         message = self._messages.get((chat["id"], params["message_id"]))
         if message is None:
             raise bad_request(f"message to {action} not found")
-        if action == "edit" and not self._sent_by_bot(message):
+        if action == "edit" and (
+            not self._sent_by_bot(message) or now() - message["date"] >= EDIT_WINDOW_SECONDS
+        ):
             raise bad_request("message can't be edited")
         return message
 

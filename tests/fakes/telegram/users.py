@@ -74,6 +74,16 @@ class UserActions(TelegramState):
         }
         return self._user_message(user_id, "en", chat_id, None, {"sticker": sticker}, queue)
 
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The user deletes one of the bot's messages in their private chat, for both sides."""
+        del self._messages[(chat_id, message_id)]
+        del self._messages_by_chat[chat_id][message_id]
+
+    def let_time_pass(self, chat_id: int, hours: float) -> None:
+        """Every message in the chat was sent ``hours`` earlier than it was (its ``date``)."""
+        for message in self._messages_by_chat.get(chat_id, {}).values():
+            message["date"] -= int(hours * 3600)
+
     def message_with_button(
         self, chat_id: int, label: str, *, exact: bool = False
     ) -> dict[str, Any]:
