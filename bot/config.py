@@ -207,9 +207,10 @@ class Settings(BaseSettings):
             rate = float(text)
         except ValueError:
             rate = 0.0
-        if not 0 < rate <= 10_000:
+        if not 1 <= rate <= 10_000:
             raise ValueError(
-                "must be 'documented' or the customer reads per second your account allows, e.g. 50"
+                "must be 'documented' or the customer reads per second your account allows "
+                "(1 to 10000), e.g. 50"
             )
         return text
 

@@ -78,6 +78,7 @@ def test_values_are_read_from_the_environment_and_dotenv(
         ("CONVERSATION_TIMEOUT", "-5"),
         ("GAMEBALL_LIMITS", "unlimited"),
         ("GAMEBALL_LIMITS", "0"),
+        ("GAMEBALL_LIMITS", "0.5"),
         ("CHECKOUT_ACTIONS", "purchase,refund"),
         ("MAX_ORDER_AMOUNT", "ten thousand"),
         ("MAX_ORDER_AMOUNT", "0"),

@@ -81,8 +81,7 @@ class Pacer:
         margin: float = MARGIN,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._windows = tuple(windows)
-        self._bucket = sliding_window_log(self._windows, margin)
+        self._bucket = sliding_window_log(windows, margin)
         self._queue = asyncio.Lock()  # asyncio's locks wake their waiters in arrival order
         self._sleep = sleep
         self._held_until = 0.0
@@ -107,7 +106,7 @@ class Pacer:
         For requests the bot can do without (a card's tier line): they never delay one that is
         needed, in this window or the next. ``spare`` is a share of each window's limit.
         """
-        if self.busy or self._held_until > time.monotonic():
+        if self.busy or self.seconds_until_free() > 0:
             return False
         if not self._fits(lambda rate: 1 + math.ceil(rate.limit * spare)):
             return False

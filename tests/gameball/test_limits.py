@@ -156,3 +156,12 @@ async def test_a_rush_through_the_client_never_draws_a_429() -> None:
     assert sandbox.busiest(CUSTOMER_READS, 0.3) <= 6
     assert sandbox.busiest(CUSTOMER_READS, 1.2) <= 15
     assert sandbox.busiest(CUSTOMER_READS, 1.2) >= 12  # the windows were really used
+
+
+@pytest.mark.parametrize("reads_per_second", [1, 2, 7, 50, 333, 10_000])
+def test_every_rate_an_operator_may_configure_makes_valid_pacers(reads_per_second: int) -> None:
+    """GAMEBALL_LIMITS accepts 1 to 10,000 reads a second: each scales to windows the limiter
+    takes (a longer window must allow more requests, and no faster a pace)."""
+    pacers = Pacers(account_limits(reads_per_second))
+
+    assert pacers[CUSTOMER_READS].has_room(1)
